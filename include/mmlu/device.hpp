@@ -1,0 +1,49 @@
+#pragma once
+// Device pinning: each rank owns exactly one device, chosen once at start-up from its node-local
+// rank, and never touches another.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mmlu {
+
+// What one rank sees of the accelerators, before any choice is made.
+struct DeviceView {
+  std::optional<std::string> cuda_visible_devices;  // the env variable, if set
+  int runtime_device_count = 0;                     // devices the CUDA runtime enumerates
+};
+
+struct DeviceChoice {
+  bool cuda = false;
+  int ordinal = 0;            // CUDA ordinal inside this process (after CUDA_VISIBLE_DEVICES)
+  std::string physical;       // the entry of CUDA_VISIBLE_DEVICES it maps to, or the ordinal
+  std::string name() const;   // "cpu" or "cuda:N"
+  std::string describe() const;  // "cuda:0 (GPU 3)" or "cpu"
+};
+
+// Chooses the device of `local_rank` from the views of every rank on its node (indexed by local
+// rank) and the --devices option. Rules, in order:
+//  - no CUDA device visible: the CPU (an explicit --devices is then an error);
+//  - --devices: entry local_rank of that list;
+//  - one distinct device per rank (SLURM --gpus-per-task=1): that device, ordinal 0;
+//  - otherwise the node's visible devices indexed by local rank.
+// More ranks on the node than devices is an InputError naming the host and both counts.
+DeviceChoice choose_device(const std::vector<DeviceView>& node_views, int local_rank,
+                           const std::optional<std::vector<int>>& devices_option,
+                           const std::string& host);
+
+// Parses "0,1,3". Throws InputError naming --devices.
+std::vector<int> parse_device_list(const std::string& text);
+
+// This process's view: CUDA_VISIBLE_DEVICES and the runtime's device count (0 without CUDA).
+DeviceView probe_devices();
+
+// Makes `choice` the current device of this process, for CUDA and for libtorch.
+void pin_device(const DeviceChoice& choice);
+
+// Total memory of the chosen device: the GPU's, or for the CPU this node's RAM divided among
+// `ranks_on_node` ranks.
+std::uint64_t device_memory_bytes(const DeviceChoice& choice, int ranks_on_node);
+
+}  // namespace mmlu

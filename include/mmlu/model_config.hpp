@@ -1,0 +1,48 @@
+#pragma once
+// The shape of a Llama-family checkpoint, read from its Hugging Face config.json.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "mmlu/dtype.hpp"
+
+namespace mmlu {
+
+struct RopeScaling {
+  std::string type;  // "", "linear", "dynamic" or "llama3"
+  double factor = 1.0;
+  double low_freq_factor = 1.0;
+  double high_freq_factor = 4.0;
+  std::int64_t original_max_position_embeddings = 0;
+};
+
+struct ModelConfig {
+  std::string architecture;  // LlamaForCausalLM, MistralForCausalLM or Qwen2ForCausalLM
+  std::int64_t vocab_size = 0;
+  std::int64_t hidden_size = 0;
+  std::int64_t intermediate_size = 0;
+  std::int64_t num_hidden_layers = 0;
+  std::int64_t num_attention_heads = 0;
+  std::int64_t num_key_value_heads = 0;
+  std::int64_t head_dim = 0;
+  std::int64_t max_position_embeddings = 0;
+  double rms_norm_eps = 1e-6;
+  double rope_theta = 10000.0;
+  RopeScaling rope_scaling;
+  bool tie_word_embeddings = false;
+  bool attention_bias = false;  // q/k/v carry a bias (Qwen2 always does)
+  DType torch_dtype = DType::kFloat32;
+
+  std::int64_t q_size() const { return num_attention_heads * head_dim; }
+  std::int64_t kv_size() const { return num_key_value_heads * head_dim; }
+};
+
+// Parses and validates DIR/config.json. Every problem is an InputError naming the file and the
+// field ("config.json: num_attention_heads (7) does not divide ...").
+ModelConfig load_model_config(const std::filesystem::path& model_dir);
+
+// Same rules on an in-memory JSON text; `origin` names it in errors.
+ModelConfig parse_model_config(const std::string& json_text, const std::string& origin);
+
+}  // namespace mmlu

@@ -1,0 +1,38 @@
+#pragma once
+// The command line and INI files of mmlu_eval (Boost.Program_options). INI keys are the long
+// option names; the command line wins over the file.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mmlu/dtype.hpp"
+
+namespace mmlu {
+
+struct Options {
+  bool help = false;
+  bool version = false;
+  std::filesystem::path config;  // the INI file that was read, if any
+  std::filesystem::path model;
+  std::filesystem::path data;
+  std::filesystem::path out;
+  int tp = 0;  // 0 = auto
+  std::optional<std::vector<int>> devices;
+  std::optional<std::uint64_t> device_memory;
+  std::optional<DType> dtype;  // empty = auto: the checkpoint's torch_dtype
+  bool plan = false;
+  std::int64_t max_batch_tokens = 4096;
+};
+
+// Parses argv. When neither --config nor --model is given, `default_config` (if it exists)
+// supplies the defaults: that is how a bare `mmlu_eval` runs the embedded model. Relative paths
+// in an INI file are relative to the file. Throws InputError naming the option or file.
+Options parse_options(int argc, const char* const* argv,
+                      const std::filesystem::path& default_config);
+
+// The --help text: every option with its default.
+std::string options_help();
+
+}  // namespace mmlu

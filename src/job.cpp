@@ -1,0 +1,61 @@
+#include "mmlu/job.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <memory>
+
+#include "mmlu/mpi.hpp"
+
+namespace mmlu {
+namespace {
+
+void print_error(const std::string& program, const std::string& message) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  std::string where;
+  if (size > 1) {
+    char host[MPI_MAX_PROCESSOR_NAME];
+    int length = 0;
+    MPI_Get_processor_name(host, &length);
+    where = "rank " + std::to_string(rank) + " on " + std::string(host, length) + ": ";
+  }
+  std::fprintf(stderr, "%s: %s%s\n", program.c_str(), where.c_str(), message.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+int run_mpi_job(const std::string& program, int argc, char** argv,
+                const std::function<int(int, char**)>& body) {
+  std::unique_ptr<MpiRuntime> mpi;
+  try {
+    mpi = std::make_unique<MpiRuntime>(&argc, &argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
+    return kExitInternal;
+  }
+  int code = kExitInternal;
+  try {
+    return body(argc, argv);
+  } catch (const AgreedError& e) {
+    // Every rank holds this error: rank 0 speaks for all and everyone leaves MPI cleanly.
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank == 0) {
+      std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
+      std::fflush(stderr);
+    }
+    return e.exit_code();
+  } catch (const Error& e) {
+    print_error(program, e.what());
+    code = e.exit_code();
+  } catch (const std::exception& e) {
+    print_error(program, e.what());
+  }
+  // Only this rank knows: its peers may be blocked in a collective, so end the whole job.
+  MPI_Abort(MPI_COMM_WORLD, code);
+  return code;
+}
+
+}  // namespace mmlu

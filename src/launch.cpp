@@ -1,0 +1,141 @@
+#include "mmlu/launch.hpp"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+#include <thread>
+
+#include "mmlu/units.hpp"
+
+namespace mmlu {
+namespace {
+
+// CPU ranks on one node share its cores: give each its slice so they do not oversubscribe.
+void share_cpu_threads(int ranks_on_node) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  at::set_num_threads(static_cast<int>(std::max(1u, cores / std::max(1, ranks_on_node))));
+}
+
+std::string human_count(std::uint64_t n) {
+  char buffer[32];
+  if (n >= 1000000000ull) std::snprintf(buffer, sizeof buffer, "%.2fB", n / 1e9);
+  else if (n >= 1000000ull) std::snprintf(buffer, sizeof buffer, "%.1fM", n / 1e6);
+  else std::snprintf(buffer, sizeof buffer, "%.1fK", n / 1e3);
+  return buffer;
+}
+
+}  // namespace
+
+Launch prepare_launch(const Options& options) {
+  Launch launch;
+  WorldPlaces world = discover_places();
+  launch.node = std::move(world.node);
+  const int ranks_on_node = launch.node.size();
+  const int local_rank = launch.node.rank();
+  const std::string host = world.places[world.world_rank].host;
+
+  const int ranks_per_node =
+      agreed(MPI_COMM_WORLD, [&] { return uniform_ranks_per_node(world.places); });
+  launch.config = agreed(MPI_COMM_WORLD, [&] { return load_model_config(options.model); });
+  launch.dtype = options.dtype.value_or(launch.config.torch_dtype);
+
+  // A node's ranks decide their devices together: SLURM's one-GPU-per-task binding is only
+  // recognisable from all of them.
+  const DeviceView view = probe_devices();
+  const std::string encoded = (view.cuda_visible_devices ? "1" : "0") +
+                              std::to_string(view.runtime_device_count) + ";" +
+                              view.cuda_visible_devices.value_or("");
+  std::vector<DeviceView> node_views;
+  for (const std::string& e : allgather_strings(launch.node.get(), encoded)) {
+    DeviceView v;
+    const auto semi = e.find(';');
+    v.runtime_device_count = std::stoi(e.substr(1, semi - 1));
+    if (e[0] == '1') v.cuda_visible_devices = e.substr(semi + 1);
+    node_views.push_back(v);
+  }
+  launch.device = agreed(MPI_COMM_WORLD, [&] {
+    DeviceChoice choice = choose_device(node_views, local_rank, options.devices, host);
+    pin_device(choice);
+    return choice;
+  });
+  if (!launch.device.cuda) share_cpu_threads(ranks_on_node);
+  launch.device_by_rank = allgather_strings(MPI_COMM_WORLD, launch.device.describe());
+
+  // Plan for the smallest device in the job, so every rank's shard fits.
+  std::uint64_t memory = options.device_memory.value_or(0);
+  launch.device_memory_detected = !options.device_memory;
+  if (!memory) {
+    const std::uint64_t mine =
+        agreed(MPI_COMM_WORLD, [&] { return device_memory_bytes(launch.device, ranks_on_node); });
+    unsigned long long smallest = mine;
+    check_mpi(MPI_Allreduce(&mine, &smallest, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, MPI_COMM_WORLD),
+              "MPI_Allreduce");
+    memory = smallest;
+  }
+  launch.device_memory_bytes = memory;
+
+  PlanRequest request;
+  request.config = launch.config;
+  request.dtype = launch.dtype;
+  request.world_size = static_cast<int>(world.places.size());
+  request.ranks_per_node = ranks_per_node;
+  request.device_memory_bytes = memory;
+  request.on_gpu = launch.device.cuda;
+  request.requested_tp = options.tp;
+  request.max_batch_tokens = options.max_batch_tokens;
+  launch.plan = agreed(MPI_COMM_WORLD, [&] { return make_plan(request); });
+  launch.mapping = agreed(MPI_COMM_WORLD, [&] {
+    return Mapping::build(world.places, launch.plan.tp, world.world_rank);
+  });
+  launch.comms = split_grid(launch.mapping);
+  return launch;
+}
+
+std::string format_plan(const Launch& l, const Options& options) {
+  const Mapping& m = l.mapping;
+  std::ostringstream out;
+  out << "model     " << options.model.string() << "  (" << l.config.architecture << ", "
+      << human_count(parameter_count(l.config)) << " parameters, " << l.config.num_hidden_layers
+      << " layers, " << l.config.num_attention_heads << " heads, " << l.config.num_key_value_heads
+      << " kv heads)\n";
+  out << "dtype     " << dtype_name(l.dtype) << "\n";
+  out << "world     " << m.world_size() << " ranks on " << m.nodes() << " node"
+      << (m.nodes() > 1 ? "s" : "") << " (" << m.ranks_per_node() << " per node)\n";
+  out << "layout    tp=" << l.plan.tp << " dp=" << l.plan.dp
+      << (options.tp == 0 ? "  (auto: smallest tp that fits)" : "  (--tp " +
+                                                                    std::to_string(options.tp) +
+                                                                    ")")
+      << "\n";
+  out << "memory    " << format_bytes(l.device_memory_bytes) << " per device ("
+      << (l.device_memory_detected ? "detected" : "--device-memory") << "), "
+      << format_bytes(l.plan.usable_bytes) << " usable; per rank: weights "
+      << format_bytes(l.plan.footprint.weight_bytes) << " + workspace "
+      << format_bytes(l.plan.footprint.workspace_bytes) << " + runtime "
+      << format_bytes(l.plan.footprint.overhead_bytes) << "\n\n";
+
+  std::vector<std::vector<std::string>> rows = {
+      {"rank", "host", "local", "device", "tp_rank", "dp_rank", "shard", "est_peak"}};
+  for (const RankLayout& r : m.ranks())
+    rows.push_back({std::to_string(r.rank), r.host, std::to_string(r.local_rank),
+                    l.device_by_rank[r.rank], std::to_string(r.tp_rank),
+                    std::to_string(r.dp_rank), format_bytes(l.plan.footprint.weight_bytes),
+                    format_bytes(l.plan.footprint.peak_bytes())});
+  std::vector<std::size_t> width(rows[0].size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      std::string cell = row[c];
+      cell.resize(width[c], ' ');
+      line += cell + (c + 1 < row.size() ? "  " : "");
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace mmlu

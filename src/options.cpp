@@ -1,0 +1,133 @@
+#include "mmlu/options.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "mmlu/device.hpp"
+#include "mmlu/error.hpp"
+#include "mmlu/units.hpp"
+
+namespace po = boost::program_options;
+
+namespace mmlu {
+namespace {
+
+po::options_description describe() {
+  po::options_description d("mmlu_eval options (INI files take the same long names as keys)");
+  // clang-format off
+  d.add_options()
+    ("help,h", "print this help and exit")
+    ("version", "print the program version and exit")
+    ("config", po::value<std::string>(),
+     "INI file of options; the command line wins over it. Without --config and --model, "
+     "configs/default.ini (the embedded model and data) is read")
+    ("model", po::value<std::string>(),
+     "Hugging Face checkpoint directory: config.json, *.safetensors, tokenizer")
+    ("data", po::value<std::string>(),
+     "MMLU data: a directory of dev/ val/ test/ CSV files, or a JSONL file")
+    ("out", po::value<std::string>()->default_value("results/mmlu.h5"), "results file (HDF5)")
+    ("tp", po::value<std::string>()->default_value("auto"),
+     "tensor-parallel degree: N, or auto for the smallest that fits (the rest is data parallel)")
+    ("devices", po::value<std::string>(),
+     "CUDA ordinals for node-local ranks 0,1,..., e.g. 0,1,2,3 (default: local rank indexes "
+     "the visible devices)")
+    ("device-memory", po::value<std::string>(),
+     "memory per device for planning, e.g. 80GiB or 40GB (default: detected)")
+    ("dtype", po::value<std::string>()->default_value("auto"),
+     "run dtype: auto (the checkpoint's torch_dtype), fp32, bf16 or fp16")
+    ("plan", po::bool_switch(), "print the per-rank layout plan and exit")
+    ("max-batch-tokens", po::value<std::int64_t>()->default_value(4096),
+     "most prompt tokens in one forward batch (sizes the activation and KV budget)");
+  // clang-format on
+  return d;
+}
+
+std::filesystem::path path_option(const po::variables_map& vm, const po::variables_map& cmd,
+                                  const char* key, const std::filesystem::path& config_dir) {
+  if (!vm.count(key)) return {};
+  std::filesystem::path p = vm[key].as<std::string>();
+  const bool from_file = !cmd.count(key) && !vm[key].defaulted();
+  if (from_file && p.is_relative()) p = config_dir / p;
+  return p.lexically_normal();
+}
+
+}  // namespace
+
+std::string options_help() {
+  std::ostringstream out;
+  out << "Usage: mpirun -np N mmlu_eval [--config FILE] [--model DIR --data PATH] [options]\n\n"
+      << describe();
+  return out.str();
+}
+
+Options parse_options(int argc, const char* const* argv,
+                      const std::filesystem::path& default_config) {
+  const po::options_description d = describe();
+  po::variables_map cmd, vm;
+  try {
+    auto parsed = po::command_line_parser(argc, argv).options(d).run();
+    po::store(parsed, cmd);
+    po::store(parsed, vm);
+  } catch (const po::error& e) {
+    throw InputError(std::string(e.what()) + " (see --help)");
+  }
+
+  Options o;
+  o.help = vm.count("help") > 0;
+  o.version = vm.count("version") > 0;
+  if (o.help || o.version) return o;
+
+  std::error_code ec;
+  if (cmd.count("config")) o.config = cmd["config"].as<std::string>();
+  else if (!cmd.count("model") && std::filesystem::exists(default_config, ec))
+    o.config = default_config;
+
+  if (!o.config.empty()) {
+    std::ifstream in(o.config);
+    if (!in)
+      throw InputError(o.config.string() + ": " +
+                       (std::filesystem::exists(o.config, ec) ? "cannot be read" : "no such file"));
+    try {
+      po::store(po::parse_config_file(in, d, /*allow_unregistered=*/false), vm);
+    } catch (const po::unknown_option& e) {
+      throw InputError(o.config.string() + ": unknown key '" + e.get_option_name() + "'");
+    } catch (const po::error& e) {
+      throw InputError(o.config.string() + ": " + e.what());
+    }
+  }
+  try {
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(e.what());
+  }
+
+  const std::filesystem::path config_dir = o.config.empty() ? "" : o.config.parent_path();
+  o.model = path_option(vm, cmd, "model", config_dir);
+  o.data = path_option(vm, cmd, "data", config_dir);
+  o.out = path_option(vm, cmd, "out", config_dir);
+
+  const std::string tp = vm["tp"].as<std::string>();
+  if (tp != "auto") {
+    char* end = nullptr;
+    long value = std::strtol(tp.c_str(), &end, 10);
+    if (tp.empty() || *end != '\0' || value < 1 || value > 65536)
+      throw InputError("--tp: expected a positive integer or 'auto', got '" + tp + "'");
+    o.tp = static_cast<int>(value);
+  }
+  if (vm.count("devices")) o.devices = parse_device_list(vm["devices"].as<std::string>());
+  if (vm.count("device-memory"))
+    o.device_memory = parse_byte_size(vm["device-memory"].as<std::string>(), "--device-memory");
+  const std::string dtype = vm["dtype"].as<std::string>();
+  if (dtype != "auto") o.dtype = parse_dtype(dtype, "--dtype");
+  o.plan = vm["plan"].as<bool>();
+  o.max_batch_tokens = vm["max-batch-tokens"].as<std::int64_t>();
+  if (o.max_batch_tokens < 1)
+    throw InputError("--max-batch-tokens: must be at least 1, got " +
+                     std::to_string(o.max_batch_tokens));
+  if (o.model.empty()) throw InputError("--model is required (or --config FILE naming one)");
+  return o;
+}
+
+}  // namespace mmlu

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# mmlu_eval as users launch it (mpirun, 4 ranks on this machine): plans that work print the
+# per-rank table and exit 0; inputs that cannot work print exactly one line on stderr naming the
+# option or file, exit 2, and leave no rank running (mpirun returns before the timeout).
+# Usage: mmlu_eval_cli_test.sh MMLU_EVAL REPO MPIRUN
+set -u
+exe=$1 repo=$2 mpirun=${3:-mpirun}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+run() {  # run NP ARGS...: sets rc, out, err
+  local np=$1
+  shift
+  timeout 120 "$mpirun" -q --oversubscribe --mca btl self,vader,tcp --mca btl_tcp_if_include lo \
+    --mca oob_tcp_if_include lo -np "$np" "$exe" "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  out=$(cat "$tmp/out")
+  err=$(cat "$tmp/err")
+}
+
+check() {  # check NAME CONDITION-EXIT-STATUS
+  if [ "$2" -eq 0 ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    printf 'FAIL %s\n  rc=%s\n  stdout: %s\n  stderr: %s\n' "$1" "$rc" "$out" "$err"
+  fi
+}
+
+expect_ok() {  # expect_ok NAME NP PATTERN ARGS...: exit 0 and stdout matches PATTERN
+  local name=$1 np=$2 pattern=$3
+  shift 3
+  run "$np" "$@"
+  [ "$rc" -eq 0 ] && grep -Eq -- "$pattern" <<<"$out"
+  check "$name" $?
+}
+
+expect_refusal() {  # expect_refusal NAME NP PATTERN ARGS...: exit 2, one stderr line matching
+  local name=$1 np=$2 pattern=$3
+  shift 3
+  run "$np" "$@"
+  [ "$rc" -eq 2 ] && [ "$(grep -c . <<<"$err")" -eq 1 ] &&
+    grep -Eq -- "^mmlu_eval: .*$pattern" <<<"$err"
+  check "$name" $?
+}
+
+# The embedded default, as the README's first command runs it.
+expect_ok "bare run plans the embedded model" 4 'layout +tp=1 dp=4'
+[ "$(grep -cE '^[0-3] +[^ ]+ +[0-3] +cpu +0 +[0-3] ' <<<"$out")" -eq 4 ]
+check "bare run lists four ranks" $?
+
+expect_ok "--plan with explicit tp" 4 'layout +tp=2 dp=2' --plan --tp 2
+grep -Eq '^3 +[^ ]+ +3 +cpu +1 +1 ' <<<"$out"
+check "rank 3 is tp_rank 1 of dp group 1" $?
+grep -q 'warning: --tp 2 over-partitions the model.*--tp 1 (dp=4)' <<<"$err"
+check "over-partitioning warns with the recommended layout" $?
+
+expect_ok "GQA: tp 4 beyond 2 kv heads replicates them" 4 'layout +tp=4 dp=1' --plan --tp 4
+expect_ok "--help lists options" 1 '--device-memory' --help
+
+expect_refusal "tp not dividing the world" 4 '--tp 3 does not divide the world size 4; nearest valid choices: 2, 4' --tp 3
+expect_refusal "unknown option" 4 "unrecognised option '--batch'" --batch 8
+expect_refusal "bad option value" 2 "--tp: expected a positive integer or 'auto'" --tp x
+expect_refusal "bad memory size" 2 "--device-memory: expected a size" --device-memory lots
+expect_refusal "model that fits nowhere" 2 "the model does not fit" --device-memory 64MiB
+expect_refusal "missing model directory" 4 "$tmp/none: model directory not found" --model "$tmp/none"
+
+mkdir -p "$tmp/broken"
+printf '{"architectures": ["LlamaForCausalLM"], "hidden_size": 64,,}' >"$tmp/broken/config.json"
+expect_refusal "malformed config.json" 4 "$tmp/broken/config.json: malformed JSON at byte" --model "$tmp/broken"
+
+mkdir -p "$tmp/gpt2"
+printf '{"architectures": ["GPT2LMHeadModel"]}' >"$tmp/gpt2/config.json"
+expect_refusal "other architecture" 2 "architecture 'GPT2LMHeadModel' is not supported" --model "$tmp/gpt2"
+
+printf 'model = %s\nshots = 5\n' "$repo/configs/embedded/model" >"$tmp/bad.ini"
+expect_refusal "unknown INI key" 2 "$tmp/bad.ini: unknown key 'shots'" --config "$tmp/bad.ini"
+
+printf 'model = %s\ntp = 2\n' "$repo/configs/embedded/model" >"$tmp/good.ini"
+expect_ok "INI file read" 2 'layout +tp=2 dp=1' --config "$tmp/good.ini" --plan
+expect_ok "command line wins over INI" 2 'layout +tp=1 dp=2' --config "$tmp/good.ini" --plan --tp 1
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,86 @@
+#include "mmlu/device.hpp"
+
+#include <gtest/gtest.h>
+
+#include "mmlu/error.hpp"
+
+namespace mmlu {
+namespace {
+
+std::vector<DeviceView> same_view(int ranks, std::optional<std::string> visible, int count) {
+  return std::vector<DeviceView>(ranks, DeviceView{visible, count});
+}
+
+std::string refusal(const std::vector<DeviceView>& views, int local_rank,
+                    const std::optional<std::vector<int>>& devices = {}) {
+  try {
+    choose_device(views, local_rank, devices, "gpu-node-7");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Device, WithoutCudaDevicesTheRankRunsOnTheCpu) {
+  const DeviceChoice c = choose_device(same_view(4, std::nullopt, 0), 3, {}, "h");
+  EXPECT_FALSE(c.cuda);
+  EXPECT_EQ(c.name(), "cpu");
+}
+
+TEST(Device, LocalRankIndexesTheVisibleDevices) {
+  const DeviceChoice c = choose_device(same_view(8, std::nullopt, 8), 6, {}, "h");
+  EXPECT_TRUE(c.cuda);
+  EXPECT_EQ(c.ordinal, 6);
+  EXPECT_EQ(c.name(), "cuda:6");
+}
+
+TEST(Device, CudaVisibleDevicesMapsOrdinalsToPhysicalGpus) {
+  const DeviceChoice c = choose_device(same_view(4, "4,5,6,7", 4), 1, {}, "h");
+  EXPECT_EQ(c.ordinal, 1);
+  EXPECT_EQ(c.physical, "5");
+  EXPECT_EQ(c.describe(), "cuda:1 (GPU 5)");
+}
+
+TEST(Device, SlurmGpusPerTaskGivesEachRankItsOwnDevice) {
+  std::vector<DeviceView> views = {{"0", 1}, {"1", 1}, {"2", 1}, {"3", 1}};
+  for (int r = 0; r < 4; ++r) {
+    const DeviceChoice c = choose_device(views, r, {}, "h");
+    EXPECT_EQ(c.ordinal, 0);
+    EXPECT_EQ(c.physical, std::to_string(r));
+  }
+}
+
+TEST(Device, MoreRanksThanDevicesNamesTheNodeAndCounts) {
+  // Every rank sees the same single GPU: not a per-task binding.
+  const std::string one = refusal(same_view(4, "0", 1), 0);
+  EXPECT_NE(one.find("gpu-node-7 runs 4 ranks but has 1 visible devices"), std::string::npos)
+      << one;
+  const std::string eight = refusal(same_view(8, std::nullopt, 4), 5);
+  EXPECT_NE(eight.find("8 ranks"), std::string::npos) << eight;
+  EXPECT_NE(eight.find("4 visible"), std::string::npos) << eight;
+}
+
+TEST(Device, DevicesOptionPicksByLocalRank) {
+  const auto views = same_view(2, std::nullopt, 4);
+  EXPECT_EQ(choose_device(views, 0, std::vector<int>{3, 2}, "h").ordinal, 3);
+  EXPECT_EQ(choose_device(views, 1, std::vector<int>{3, 2}, "h").ordinal, 2);
+  EXPECT_NE(refusal(same_view(4, std::nullopt, 4), 0, std::vector<int>{0, 1}).find(
+                "--devices lists 2 devices"),
+            std::string::npos);
+  EXPECT_NE(refusal(views, 0, std::vector<int>{9, 1}).find("device 9 does not exist"),
+            std::string::npos);
+  EXPECT_NE(refusal(same_view(2, std::nullopt, 0), 0, std::vector<int>{0, 1}).find(
+                "no CUDA device"),
+            std::string::npos);
+}
+
+TEST(Device, ParsesDeviceLists) {
+  EXPECT_EQ(parse_device_list("0,1,3"), (std::vector<int>{0, 1, 3}));
+  EXPECT_THROW(parse_device_list("0,,1"), InputError);
+  EXPECT_THROW(parse_device_list("a"), InputError);
+  EXPECT_THROW(parse_device_list("1,1"), InputError);
+  EXPECT_THROW(parse_device_list("-1"), InputError);
+}
+
+}  // namespace
+}  // namespace mmlu
