@@ -12,9 +12,8 @@ int evaluate(int argc, char** argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   const bool leader = rank == 0;
 
-  const mmlu::Options options = mmlu::agreed(MPI_COMM_WORLD, [&] {
-    return mmlu::parse_options(argc, argv, MMLU_DEFAULT_CONFIG);
-  });
+  const mmlu::Options options = mmlu::agreed(
+      MPI_COMM_WORLD, [&] { return mmlu::parse_options(argc, argv, MMLU_DEFAULT_CONFIG); });
   if (options.help || options.version) {
     if (leader)
       std::printf("%s\n", options.help ? mmlu::options_help().c_str() : mmlu::program_version());
@@ -40,4 +39,6 @@ int evaluate(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return mmlu::run_mpi_job("mmlu_eval", argc, argv, evaluate); }
+int main(int argc, char** argv) {
+  return mmlu::run_mpi_job("mmlu_eval", argc, argv, evaluate);
+}

@@ -61,9 +61,9 @@ DeviceChoice choose_device(const std::vector<DeviceView>& node_views, int local_
                            const std::string& host) {
   const DeviceView& mine = node_views.at(local_rank);
   const int ranks = static_cast<int>(node_views.size());
-  const std::vector<std::string> visible =
-      mine.cuda_visible_devices ? split_commas(*mine.cuda_visible_devices)
-                                : std::vector<std::string>{};
+  const std::vector<std::string> visible = mine.cuda_visible_devices
+                                               ? split_commas(*mine.cuda_visible_devices)
+                                               : std::vector<std::string>{};
   auto physical_of = [&](int ordinal) {
     return ordinal < static_cast<int>(visible.size()) ? visible[ordinal] : std::to_string(ordinal);
   };
@@ -91,8 +91,10 @@ DeviceChoice choose_device(const std::vector<DeviceView>& node_views, int local_
   bool one_each = true;
   std::set<std::string> distinct;
   for (const DeviceView& v : node_views) {
-    if (v.runtime_device_count != 1 || !v.cuda_visible_devices) one_each = false;
-    else distinct.insert(*v.cuda_visible_devices);
+    if (v.runtime_device_count != 1 || !v.cuda_visible_devices)
+      one_each = false;
+    else
+      distinct.insert(*v.cuda_visible_devices);
   }
   if (one_each && static_cast<int>(distinct.size()) == ranks)
     return DeviceChoice{true, 0, physical_of(0)};

@@ -13,13 +13,18 @@ DType parse_dtype(const std::string& text, const std::string& what) {
 
 std::string dtype_name(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return "fp32";
-    case DType::kBFloat16: return "bf16";
-    case DType::kFloat16: return "fp16";
+    case DType::kFloat32:
+      return "fp32";
+    case DType::kBFloat16:
+      return "bf16";
+    case DType::kFloat16:
+      return "fp16";
   }
   return "?";
 }
 
-std::uint64_t dtype_bytes(DType dtype) { return dtype == DType::kFloat32 ? 4 : 2; }
+std::uint64_t dtype_bytes(DType dtype) {
+  return dtype == DType::kFloat32 ? 4 : 2;
+}
 
 }  // namespace mmlu

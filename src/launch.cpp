@@ -20,9 +20,12 @@ void share_cpu_threads(int ranks_on_node) {
 
 std::string human_count(std::uint64_t n) {
   char buffer[32];
-  if (n >= 1000000000ull) std::snprintf(buffer, sizeof buffer, "%.2fB", n / 1e9);
-  else if (n >= 1000000ull) std::snprintf(buffer, sizeof buffer, "%.1fM", n / 1e6);
-  else std::snprintf(buffer, sizeof buffer, "%.1fK", n / 1e3);
+  if (n >= 1000000000ull)
+    std::snprintf(buffer, sizeof buffer, "%.2fB", n / 1e9);
+  else if (n >= 1000000ull)
+    std::snprintf(buffer, sizeof buffer, "%.1fM", n / 1e6);
+  else
+    std::snprintf(buffer, sizeof buffer, "%.1fK", n / 1e3);
   return buffer;
 }
 
@@ -104,9 +107,8 @@ std::string format_plan(const Launch& l, const Options& options) {
   out << "world     " << m.world_size() << " ranks on " << m.nodes() << " node"
       << (m.nodes() > 1 ? "s" : "") << " (" << m.ranks_per_node() << " per node)\n";
   out << "layout    tp=" << l.plan.tp << " dp=" << l.plan.dp
-      << (options.tp == 0 ? "  (auto: smallest tp that fits)" : "  (--tp " +
-                                                                    std::to_string(options.tp) +
-                                                                    ")")
+      << (options.tp == 0 ? "  (auto: smallest tp that fits)"
+                          : "  (--tp " + std::to_string(options.tp) + ")")
       << "\n";
   out << "memory    " << format_bytes(l.device_memory_bytes) << " per device ("
       << (l.device_memory_detected ? "detected" : "--device-memory") << "), "
@@ -119,8 +121,8 @@ std::string format_plan(const Launch& l, const Options& options) {
       {"rank", "host", "local", "device", "tp_rank", "dp_rank", "shard", "est_peak"}};
   for (const RankLayout& r : m.ranks())
     rows.push_back({std::to_string(r.rank), r.host, std::to_string(r.local_rank),
-                    l.device_by_rank[r.rank], std::to_string(r.tp_rank),
-                    std::to_string(r.dp_rank), format_bytes(l.plan.footprint.weight_bytes),
+                    l.device_by_rank[r.rank], std::to_string(r.tp_rank), std::to_string(r.dp_rank),
+                    format_bytes(l.plan.footprint.weight_bytes),
                     format_bytes(l.plan.footprint.peak_bytes())});
   std::vector<std::size_t> width(rows[0].size(), 0);
   for (const auto& row : rows)

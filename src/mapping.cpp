@@ -19,9 +19,9 @@ int uniform_ranks_per_node(const std::vector<RankPlace>& places) {
   for (const auto& [node, n] : count) {
     if (n != first) {
       const auto& first_node = *count.begin();
-      throw InputError("nodes hold different numbers of ranks (" + host[first_node.first] +
-                       ": " + std::to_string(first) + ", " + host[node] + ": " +
-                       std::to_string(n) + "); launch the same number of ranks on every node");
+      throw InputError("nodes hold different numbers of ranks (" + host[first_node.first] + ": " +
+                       std::to_string(first) + ", " + host[node] + ": " + std::to_string(n) +
+                       "); launch the same number of ranks on every node");
     }
   }
   return first;

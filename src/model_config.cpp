@@ -81,8 +81,10 @@ std::string architecture_of(const Fields& f) {
 void parse_rope(const Fields& f, ModelConfig& c) {
   const Json& j = f.json();
   const Json* rope = nullptr;
-  if (f.has("rope_parameters")) rope = &j["rope_parameters"];
-  else if (f.has("rope_scaling")) rope = &j["rope_scaling"];
+  if (f.has("rope_parameters"))
+    rope = &j["rope_parameters"];
+  else if (f.has("rope_scaling"))
+    rope = &j["rope_scaling"];
   c.rope_theta = f.positive_number(j, "rope_theta", 10000.0);
   if (!rope) return;
   if (!rope->is_object()) f.fail("rope_scaling must be an object");
@@ -95,7 +97,8 @@ void parse_rope(const Fields& f, ModelConfig& c) {
     }
   if (type.empty() || type == "default") return;
   if (type != "linear" && type != "dynamic" && type != "llama3")
-    f.fail("rope scaling type '" + type + "' is not supported (supported: linear, dynamic, llama3)");
+    f.fail("rope scaling type '" + type +
+           "' is not supported (supported: linear, dynamic, llama3)");
   RopeScaling& s = c.rope_scaling;
   s.type = type;
   s.factor = f.positive_number(*rope, "factor", 0.0);
@@ -137,8 +140,7 @@ ModelConfig parse(const Json& json, const std::string& origin) {
   c.num_key_value_heads = f.positive_int("num_key_value_heads", c.num_attention_heads);
   if (c.num_attention_heads % c.num_key_value_heads != 0)
     f.fail("num_key_value_heads (" + std::to_string(c.num_key_value_heads) +
-           ") does not divide num_attention_heads (" + std::to_string(c.num_attention_heads) +
-           ")");
+           ") does not divide num_attention_heads (" + std::to_string(c.num_attention_heads) + ")");
   if (f.has("head_dim")) {
     c.head_dim = f.positive_int("head_dim");
   } else {

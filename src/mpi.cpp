@@ -63,8 +63,7 @@ std::vector<std::string> allgather_strings(MPI_Comm comm, const std::string& min
   if (mine.size() > static_cast<std::size_t>(INT_MAX)) throw Error("string too long to gather");
   int length = static_cast<int>(mine.size());
   std::vector<int> lengths(size), offsets(size);
-  check_mpi(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, comm),
-            "MPI_Allgather");
+  check_mpi(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, comm), "MPI_Allgather");
   long long total = 0;
   for (int i = 0; i < size; ++i) {
     offsets[i] = static_cast<int>(total);

@@ -80,7 +80,8 @@ Options parse_options(int argc, const char* const* argv,
   if (o.help || o.version) return o;
 
   std::error_code ec;
-  if (cmd.count("config")) o.config = cmd["config"].as<std::string>();
+  if (cmd.count("config"))
+    o.config = cmd["config"].as<std::string>();
   else if (!cmd.count("model") && std::filesystem::exists(default_config, ec))
     o.config = default_config;
 

@@ -12,7 +12,7 @@ namespace {
 constexpr std::int64_t kPrefixBudgetTokens = 2048;
 // Most sequences scored in one batch: bounds the per-position log-softmax rows.
 constexpr std::int64_t kMaxScoredRows = 256;
-constexpr std::uint64_t kGpuOverheadBytes = 1ull << 30;   // CUDA context, cuBLAS workspaces
+constexpr std::uint64_t kGpuOverheadBytes = 1ull << 30;    // CUDA context, cuBLAS workspaces
 constexpr std::uint64_t kCpuOverheadBytes = 256ull << 20;  // runtime, MPI buffers
 
 std::string join(const std::vector<int>& values) {
@@ -52,8 +52,8 @@ ShardFootprint shard_footprint(const ModelConfig& c, DType dtype, int tp,
   std::uint64_t layer = h * q + 2 * h * kv + q * h + 3 * h * i + 2 * h;
   if (c.attention_bias) layer += q + 2 * kv;
   // A tied lm_head is the embedding shard itself.
-  std::uint64_t elements = vocab * h * (c.tie_word_embeddings ? 1 : 2) +
-                           c.num_hidden_layers * layer + h;
+  std::uint64_t elements =
+      vocab * h * (c.tie_word_embeddings ? 1 : 2) + c.num_hidden_layers * layer + h;
 
   ShardFootprint f;
   f.weight_bytes = elements * dtype_bytes(dtype);
@@ -79,15 +79,13 @@ std::string tp_structural_problem(const ModelConfig& c, int tp, int world_size,
   if (c.num_attention_heads % tp)
     return "does not divide num_attention_heads " + n(c.num_attention_heads);
   if (c.num_key_value_heads % tp && tp % c.num_key_value_heads)
-    return "neither divides nor is a multiple of num_key_value_heads " +
-           n(c.num_key_value_heads);
+    return "neither divides nor is a multiple of num_key_value_heads " + n(c.num_key_value_heads);
   if (c.intermediate_size % tp)
     return "does not divide intermediate_size " + n(c.intermediate_size);
   return "";
 }
 
-std::vector<int> structurally_valid_tps(const ModelConfig& c, int world_size,
-                                        int ranks_per_node) {
+std::vector<int> structurally_valid_tps(const ModelConfig& c, int world_size, int ranks_per_node) {
   std::vector<int> valid;
   for (int tp = 1; tp <= world_size; ++tp)
     if (tp_structural_problem(c, tp, world_size, ranks_per_node).empty()) valid.push_back(tp);
@@ -101,8 +99,8 @@ Plan make_plan(const PlanRequest& r) {
   if (r.max_batch_tokens < 1) throw InputError("--max-batch-tokens must be at least 1");
 
   Plan plan;
-  plan.usable_bytes =
-      static_cast<std::uint64_t>(static_cast<double>(r.device_memory_bytes) * kUsableMemoryFraction);
+  plan.usable_bytes = static_cast<std::uint64_t>(static_cast<double>(r.device_memory_bytes) *
+                                                 kUsableMemoryFraction);
   auto footprint = [&](int tp) {
     return shard_footprint(r.config, r.dtype, tp, r.max_batch_tokens, r.on_gpu);
   };
@@ -152,11 +150,12 @@ Plan make_plan(const PlanRequest& r) {
   if (plan.tp > plan.recommended_tp) {
     const int dp = r.world_size / plan.recommended_tp;
     plan.warnings.push_back(
-        "--tp " + std::to_string(plan.tp) + " over-partitions the model: tp=" +
-        std::to_string(plan.recommended_tp) + " fits in " + memory +
-        " per device; recommended layout: --tp " + std::to_string(plan.recommended_tp) + " (dp=" +
-        std::to_string(dp) + "), which runs " + std::to_string(dp) + " model copies instead of " +
-        std::to_string(plan.dp) + " and needs no tensor-parallel communication per layer" +
+        "--tp " + std::to_string(plan.tp) +
+        " over-partitions the model: tp=" + std::to_string(plan.recommended_tp) + " fits in " +
+        memory + " per device; recommended layout: --tp " + std::to_string(plan.recommended_tp) +
+        " (dp=" + std::to_string(dp) + "), which runs " + std::to_string(dp) +
+        " model copies instead of " + std::to_string(plan.dp) +
+        " and needs no tensor-parallel communication per layer" +
         (plan.recommended_tp > 1 ? " beyond its own group" : ""));
   }
   return plan;

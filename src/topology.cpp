@@ -11,9 +11,9 @@ WorldPlaces discover_places() {
   check_mpi(MPI_Comm_size(MPI_COMM_WORLD, &world_size), "MPI_Comm_size");
 
   MPI_Comm node = MPI_COMM_NULL;
-  check_mpi(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, w.world_rank,
-                                MPI_INFO_NULL, &node),
-            "MPI_Comm_split_type");
+  check_mpi(
+      MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, w.world_rank, MPI_INFO_NULL, &node),
+      "MPI_Comm_split_type");
   w.node = Communicator(node);
   const int local_rank = w.node.rank();
 

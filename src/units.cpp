@@ -10,18 +10,26 @@
 namespace mmlu {
 
 std::uint64_t parse_byte_size(const std::string& text, const std::string& what) {
-  static const std::map<std::string, double> kUnits = {
-      {"", 1.0},          {"B", 1.0},           {"K", 1024.0},        {"KIB", 1024.0},
-      {"KB", 1e3},        {"M", 1024.0 * 1024}, {"MIB", 1024.0 * 1024}, {"MB", 1e6},
-      {"G", 1073741824.0}, {"GIB", 1073741824.0}, {"GB", 1e9},       {"T", 1099511627776.0},
-      {"TIB", 1099511627776.0}, {"TB", 1e12}};
+  static const std::map<std::string, double> kUnits = {{"", 1.0},
+                                                       {"B", 1.0},
+                                                       {"K", 1024.0},
+                                                       {"KIB", 1024.0},
+                                                       {"KB", 1e3},
+                                                       {"M", 1024.0 * 1024},
+                                                       {"MIB", 1024.0 * 1024},
+                                                       {"MB", 1e6},
+                                                       {"G", 1073741824.0},
+                                                       {"GIB", 1073741824.0},
+                                                       {"GB", 1e9},
+                                                       {"T", 1099511627776.0},
+                                                       {"TIB", 1099511627776.0},
+                                                       {"TB", 1e12}};
   auto fail = [&]() {
-    return InputError(what + ": expected a size such as 80GiB, 40GB or 512MiB, got '" + text +
-                      "'");
+    return InputError(what + ": expected a size such as 80GiB, 40GB or 512MiB, got '" + text + "'");
   };
   std::size_t pos = 0;
-  while (pos < text.size() && (std::isdigit(static_cast<unsigned char>(text[pos])) ||
-                               text[pos] == '.'))
+  while (pos < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[pos])) || text[pos] == '.'))
     ++pos;
   if (pos == 0) throw fail();
   double number = 0;

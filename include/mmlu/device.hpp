@@ -16,9 +16,9 @@ struct DeviceView {
 
 struct DeviceChoice {
   bool cuda = false;
-  int ordinal = 0;            // CUDA ordinal inside this process (after CUDA_VISIBLE_DEVICES)
-  std::string physical;       // the entry of CUDA_VISIBLE_DEVICES it maps to, or the ordinal
-  std::string name() const;   // "cpu" or "cuda:N"
+  int ordinal = 0;               // CUDA ordinal inside this process (after CUDA_VISIBLE_DEVICES)
+  std::string physical;          // the entry of CUDA_VISIBLE_DEVICES it maps to, or the ordinal
+  std::string name() const;      // "cpu" or "cuda:N"
   std::string describe() const;  // "cuda:0 (GPU 3)" or "cpu"
 };
 

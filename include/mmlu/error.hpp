@@ -9,8 +9,8 @@ namespace mmlu {
 // Exit codes are part of the command-line contract (README "Exit codes").
 enum ExitCode : int {
   kExitOk = 0,
-  kExitInternal = 1,   // a bug or an environment failure (MPI, CUDA, I/O that is not the user's)
-  kExitBadInput = 2,   // the user's input cannot work: options, files, layouts
+  kExitInternal = 1,  // a bug or an environment failure (MPI, CUDA, I/O that is not the user's)
+  kExitBadInput = 2,  // the user's input cannot work: options, files, layouts
 };
 
 class Error : public std::runtime_error {

@@ -64,14 +64,14 @@ TEST(Device, DevicesOptionPicksByLocalRank) {
   const auto views = same_view(2, std::nullopt, 4);
   EXPECT_EQ(choose_device(views, 0, std::vector<int>{3, 2}, "h").ordinal, 3);
   EXPECT_EQ(choose_device(views, 1, std::vector<int>{3, 2}, "h").ordinal, 2);
-  EXPECT_NE(refusal(same_view(4, std::nullopt, 4), 0, std::vector<int>{0, 1}).find(
-                "--devices lists 2 devices"),
+  EXPECT_NE(refusal(same_view(4, std::nullopt, 4), 0, std::vector<int>{0, 1})
+                .find("--devices lists 2 devices"),
             std::string::npos);
   EXPECT_NE(refusal(views, 0, std::vector<int>{9, 1}).find("device 9 does not exist"),
             std::string::npos);
-  EXPECT_NE(refusal(same_view(2, std::nullopt, 0), 0, std::vector<int>{0, 1}).find(
-                "no CUDA device"),
-            std::string::npos);
+  EXPECT_NE(
+      refusal(same_view(2, std::nullopt, 0), 0, std::vector<int>{0, 1}).find("no CUDA device"),
+      std::string::npos);
 }
 
 TEST(Device, ParsesDeviceLists) {

@@ -84,12 +84,14 @@ TEST(ModelConfig, RefusesOtherArchitecturesByName) {
 }
 
 TEST(ModelConfig, NamesTheBrokenField) {
-  EXPECT_NE(refusal(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 9, "hidden_size": 64})")
-                .find("missing field intermediate_size"),
-            std::string::npos);
-  EXPECT_NE(refusal(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 9, "hidden_size": "64"})")
-                .find("hidden_size must be an integer"),
-            std::string::npos);
+  EXPECT_NE(
+      refusal(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 9, "hidden_size": 64})")
+          .find("missing field intermediate_size"),
+      std::string::npos);
+  EXPECT_NE(
+      refusal(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 9, "hidden_size": "64"})")
+          .find("hidden_size must be an integer"),
+      std::string::npos);
   const std::string kv = refusal(
       R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64, "intermediate_size": 128,
           "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 3,

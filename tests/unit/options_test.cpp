@@ -15,8 +15,8 @@ class OptionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("mmlu_options_test_" + std::string(
-                ::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("mmlu_options_test_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::create_directories(dir_ / "configs");
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -64,8 +64,8 @@ TEST_F(OptionsTest, DefaultConfigOnlyWithoutModelOrConfig) {
 }
 
 TEST_F(OptionsTest, DefaultsAndParsedValues) {
-  const Options o = parse({"--model", "m", "--devices", "0,1", "--device-memory", "80GiB",
-                           "--plan"});
+  const Options o =
+      parse({"--model", "m", "--devices", "0,1", "--device-memory", "80GiB", "--plan"});
   EXPECT_EQ(o.tp, 0);
   EXPECT_FALSE(o.dtype.has_value());
   EXPECT_EQ(o.devices, (std::vector<int>{0, 1}));
