@@ -1,5 +1,6 @@
-// The MPI implementation of the TP collectives, under mpirun on one host, over the TP groups of
-// the grid: each result is checked against values computed from the world ranks of the block.
+// The MPI implementation of the TP collectives, under mpirun on one host with ranks in order, over
+// the TP groups of the grid: each result is checked against values computed from the world ranks
+// of the group's block.
 #include <gtest/gtest.h>
 
 #include "mmlu/collectives.hpp"
