@@ -88,13 +88,31 @@ class MpiCollectives : public Collectives {
   int size_ = 1;
 };
 
+// A group of one: nothing to exchange, whatever the device.
+class SingleRankCollectives : public Collectives {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  void all_reduce_sum(torch::Tensor&) override {}
+  void all_reduce_max(torch::Tensor&) override {}
+  void broadcast(torch::Tensor&, int) override {}
+  torch::Tensor all_gather(const torch::Tensor& t, std::int64_t) override { return t; }
+};
+
 }  // namespace
+
+std::unique_ptr<Collectives> make_single_rank_collectives() {
+  return std::make_unique<SingleRankCollectives>();
+}
 
 std::unique_ptr<Collectives> make_mpi_collectives(MPI_Comm comm) {
   return std::make_unique<MpiCollectives>(comm);
 }
 
 std::unique_ptr<Collectives> make_collectives(MPI_Comm comm, const DeviceChoice& device) {
+  int size = 0;
+  check_mpi(MPI_Comm_size(comm, &size), "MPI_Comm_size");
+  if (size == 1) return make_single_rank_collectives();
   return device.cuda ? make_nccl_collectives(comm) : make_mpi_collectives(comm);
 }
 

@@ -31,7 +31,10 @@ std::unique_ptr<Collectives> make_mpi_collectives(MPI_Comm comm);
 // build without CUDA.
 std::unique_ptr<Collectives> make_nccl_collectives(MPI_Comm comm);
 
-// The implementation for the rank's device.
+// A group of one rank (tp = 1): every collective is the identity, on any device.
+std::unique_ptr<Collectives> make_single_rank_collectives();
+
+// The implementation for the rank's device (the single-rank one for a group of one).
 std::unique_ptr<Collectives> make_collectives(MPI_Comm comm, const DeviceChoice& device);
 
 }  // namespace mmlu

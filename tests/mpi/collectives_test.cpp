@@ -19,7 +19,7 @@ class CollectivesTest : public ::testing::Test {
     rank_ = world_->world_rank;
     mapping_ = Mapping::build(world_->places, tp_, rank_);
     comms_ = split_grid(mapping_);
-    group_ = make_collectives(comms_.tp.get(), DeviceChoice{});
+    group_ = make_mpi_collectives(comms_.tp.get());
     first_ = (rank_ / tp_) * tp_;  // one host: the TP block starts here
   }
 

@@ -1,5 +1,6 @@
 // GoogleTest under mpirun: every rank runs every test; rank 0 prints the report, other ranks
 // print only their failures, and the exit code is non-zero if any rank failed.
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <mpi.h>
 
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   ::testing::InitGoogleTest(&argc, argv);
+  // Ranks are oversubscribed on small machines: one libtorch thread each.
+  at::set_num_threads(1);
   for (int i = 1; i + 1 < argc; ++i)
     if (std::strcmp(argv[i], "--tp") == 0) mmlu::test::tp_argument() = std::stoi(argv[i + 1]);
 

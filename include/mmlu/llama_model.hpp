@@ -1,0 +1,77 @@
+#pragma once
+// The Llama-family forward pass (Llama 1/2/3, Mistral, Qwen2) on one tensor-parallel rank, as
+// Hugging Face transformers computes it: RMSNorm in fp32, rotary in the rotate_half layout,
+// causal attention through scaled_dot_product_attention, SiLU-gated MLP. It returns
+// log-probabilities only at the positions asked for, never tokens x vocabulary for a batch.
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "mmlu/collectives.hpp"
+#include "mmlu/llama_weights.hpp"
+#include "mmlu/model_config.hpp"
+
+namespace mmlu {
+
+// A position in a right-padded batch: sequence `row`, token `col`.
+struct TokenPosition {
+  std::int64_t row = 0;
+  std::int64_t col = 0;
+};
+
+// Keys and values of a prefix on this rank: per layer [1, kv_heads, length, head_dim], rotated.
+struct PrefixCache {
+  std::vector<torch::Tensor> keys, values;
+  std::int64_t length = 0;
+};
+
+class LlamaModel {
+ public:
+  LlamaModel(ModelConfig config, LlamaWeights weights, ShardLayout layout, Collectives& group);
+
+  const ModelConfig& config() const { return config_; }
+  torch::Device device() const { return weights_.embed.device(); }
+
+  // tokens [B, T] int64, right-padded (padding is never attended to by real tokens). Returns the
+  // full-vocabulary log-probabilities [N, vocab_size] (fp32) of the next token after each of the
+  // N positions.
+  torch::Tensor log_probs(const torch::Tensor& tokens, const std::vector<TokenPosition>& at);
+
+  // As above, but only the log-probabilities of `candidates` (token ids): [N, candidates].
+  torch::Tensor candidate_log_probs(const torch::Tensor& tokens,
+                                    const std::vector<TokenPosition>& at,
+                                    const std::vector<std::int64_t>& candidates);
+
+  // Runs a prefix [P] once and keeps its keys and values.
+  PrefixCache prefill(const torch::Tensor& prefix);
+
+  // Continues sequences after a cached prefix: tokens [B, T] right-padded hold only the
+  // continuations; positions index them.
+  torch::Tensor log_probs(const PrefixCache& prefix, const torch::Tensor& tokens,
+                          const std::vector<TokenPosition>& at);
+  torch::Tensor candidate_log_probs(const PrefixCache& prefix, const torch::Tensor& tokens,
+                                    const std::vector<TokenPosition>& at,
+                                    const std::vector<std::int64_t>& candidates);
+
+ private:
+  // Final-normed hidden states [B, T, hidden]; extends `cache` with this pass's keys and values
+  // when given.
+  torch::Tensor forward(const torch::Tensor& tokens, const PrefixCache* prefix, PrefixCache* cache);
+  torch::Tensor attention(const LayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
+                          const torch::Tensor& sin, const torch::Tensor& mask,
+                          const PrefixCache* prefix, std::size_t layer, PrefixCache* cache);
+  torch::Tensor mlp(const LayerWeights& w, const torch::Tensor& x);
+  torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const;
+  // This rank's vocabulary columns of the log-softmax at the asked positions.
+  torch::Tensor local_log_probs(const torch::Tensor& hidden, const std::vector<TokenPosition>& at);
+  torch::Tensor pick_candidates(const torch::Tensor& local,
+                                const std::vector<std::int64_t>& candidates);
+  torch::Tensor gather_vocabulary(const torch::Tensor& local);
+
+  ModelConfig config_;
+  LlamaWeights weights_;
+  ShardLayout layout_;
+  Collectives& group_;
+};
+
+}  // namespace mmlu

@@ -1,0 +1,35 @@
+#pragma once
+// The load step of a job: every rank maps the checkpoint, copies its own tensor-parallel shard
+// onto its device, and joins its TP group's collectives. Agreed among all ranks, so a bad
+// checkpoint ends the job with one message.
+#include <memory>
+
+#include "mmlu/collectives.hpp"
+#include "mmlu/launch.hpp"
+#include "mmlu/llama_model.hpp"
+#include "mmlu/safetensors.hpp"
+
+namespace mmlu {
+
+torch::ScalarType torch_dtype(DType dtype);
+
+struct LoadReport {
+  double seconds = 0;
+  std::uint64_t weight_bytes = 0;    // this rank's shard
+  std::uint64_t peak_rss_bytes = 0;  // the process's peak resident memory after loading
+};
+
+struct LoadedModel {
+  std::unique_ptr<Collectives> tp_group;
+  std::unique_ptr<LlamaModel> model;
+  LoadReport report;
+};
+
+// Collective over MPI_COMM_WORLD.
+LoadedModel load_model(const Launch& launch, const Options& options);
+
+// One line per rank: load time, shard bytes, peak resident memory. Collective; rank 0 gets the
+// text, the others an empty string.
+std::string format_load_reports(const Launch& launch, const LoadReport& mine);
+
+}  // namespace mmlu

@@ -1,0 +1,169 @@
+#include "mmlu/llama_model.hpp"
+
+#include <cmath>
+
+#include "mmlu/error.hpp"
+#include "mmlu/parallel_layers.hpp"
+#include "mmlu/rope.hpp"
+
+namespace mmlu {
+
+LlamaModel::LlamaModel(ModelConfig config, LlamaWeights weights, ShardLayout layout,
+                       Collectives& group)
+    : config_(std::move(config)), weights_(std::move(weights)), layout_(layout), group_(group) {}
+
+torch::Tensor LlamaModel::rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const {
+  // HF: normalise in fp32, cast back to the input dtype, then scale.
+  torch::Tensor wide = x.to(torch::kFloat32);
+  wide = wide * torch::rsqrt(wide.pow(2).mean(-1, /*keepdim=*/true) + config_.rms_norm_eps);
+  return weight * wide.to(x.scalar_type());
+}
+
+torch::Tensor LlamaModel::mlp(const LayerWeights& w, const torch::Tensor& x) {
+  torch::Tensor hidden =
+      torch::silu(column_parallel_linear(x, w.gate)) * column_parallel_linear(x, w.up);
+  return row_parallel_linear(hidden, w.down, group_);
+}
+
+torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& x,
+                                    const torch::Tensor& cos, const torch::Tensor& sin,
+                                    const torch::Tensor& mask, const PrefixCache* prefix,
+                                    std::size_t layer, PrefixCache* cache) {
+  const std::int64_t b = x.size(0), t = x.size(1), hd = config_.head_dim;
+  auto heads = [&](const torch::Tensor& y, std::int64_t n) {
+    return y.view({b, t, n, hd}).transpose(1, 2);
+  };
+  torch::Tensor q = heads(column_parallel_linear(x, w.q, w.q_bias), layout_.q_heads);
+  torch::Tensor k = heads(column_parallel_linear(x, w.k, w.k_bias), layout_.kv_heads);
+  torch::Tensor v = heads(column_parallel_linear(x, w.v, w.v_bias), layout_.kv_heads);
+  q = apply_rope(q, cos, sin);
+  k = apply_rope(k, cos, sin);
+  if (prefix) {
+    k = torch::cat({prefix->keys[layer].expand({b, -1, -1, -1}), k}, 2);
+    v = torch::cat({prefix->values[layer].expand({b, -1, -1, -1}), v}, 2);
+  }
+  if (cache) {
+    cache->keys.push_back(k.contiguous());
+    cache->values.push_back(v.contiguous());
+  }
+  // Grouped-query attention: each kv head serves a run of consecutive query heads (repeat_kv).
+  const std::int64_t group = layout_.q_heads / layout_.kv_heads;
+  if (group > 1) {
+    k = k.repeat_interleave(group, 1);
+    v = v.repeat_interleave(group, 1);
+  }
+  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  torch::Tensor out =
+      mask.defined() ? at::scaled_dot_product_attention(q, k, v, mask, 0.0, false, scale)
+                     : at::scaled_dot_product_attention(q, k, v, std::nullopt, 0.0, true, scale);
+  out = out.transpose(1, 2).reshape({b, t, layout_.q_heads * hd});
+  return row_parallel_linear(out, w.o, group_);
+}
+
+torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, const PrefixCache* prefix,
+                                  PrefixCache* cache) {
+  if (tokens.dim() != 2 || tokens.scalar_type() != torch::kInt64)
+    throw Error("forward takes int64 tokens [batch, length]");
+  if (tokens.numel() > 0 && (tokens.min().item<std::int64_t>() < 0 ||
+                             tokens.max().item<std::int64_t>() >= config_.vocab_size))
+    throw Error("token id outside the vocabulary of " + std::to_string(config_.vocab_size));
+  const torch::Device device = this->device();
+  const torch::Tensor ids = tokens.to(device);
+  const std::int64_t b = ids.size(0), t = ids.size(1);
+  const std::int64_t offset = prefix ? prefix->length : 0;
+
+  torch::Tensor positions =
+      torch::arange(offset, offset + t, torch::TensorOptions().dtype(torch::kInt64).device(device))
+          .unsqueeze(0)
+          .expand({b, t});
+  const torch::Tensor inv_freq = rope_inv_freq(config_, offset + t);
+  const auto dtype = weights_.embed.scalar_type();
+  auto [cos, sin] = rope_cos_sin(inv_freq, positions, dtype);
+
+  // With a prefix, a continuation token sees the whole prefix and its own past.
+  torch::Tensor mask;
+  if (prefix) {
+    auto options = torch::TensorOptions().dtype(torch::kBool).device(device);
+    mask = torch::cat({torch::ones({t, offset}, options), torch::ones({t, t}, options).tril()}, 1);
+  }
+  if (cache) {
+    cache->keys.clear();
+    cache->values.clear();
+    cache->length = offset + t;
+  }
+
+  torch::Tensor x = vocab_parallel_embedding(ids, weights_.embed, layout_.first_vocab_row, group_);
+  for (std::size_t i = 0; i < weights_.layers.size(); ++i) {
+    const LayerWeights& w = weights_.layers[i];
+    x = x + attention(w, rms_norm(x, w.input_norm), cos, sin, mask, prefix, i, cache);
+    x = x + mlp(w, rms_norm(x, w.post_attention_norm));
+  }
+  return rms_norm(x, weights_.final_norm);
+}
+
+torch::Tensor LlamaModel::local_log_probs(const torch::Tensor& hidden,
+                                          const std::vector<TokenPosition>& at) {
+  std::vector<std::int64_t> rows, cols;
+  for (const TokenPosition& p : at) {
+    if (p.row < 0 || p.row >= hidden.size(0) || p.col < 0 || p.col >= hidden.size(1))
+      throw Error("scored position outside the batch");
+    rows.push_back(p.row);
+    cols.push_back(p.col);
+  }
+  auto index = torch::TensorOptions().dtype(torch::kInt64).device(hidden.device());
+  torch::Tensor picked =
+      hidden.index({torch::tensor(rows, index), torch::tensor(cols, index)});  // [N, hidden]
+  torch::Tensor logits = column_parallel_linear(picked, weights_.lm_head);
+  return vocab_parallel_log_softmax(logits, layout_.first_vocab_row, config_.vocab_size, group_);
+}
+
+torch::Tensor LlamaModel::gather_vocabulary(const torch::Tensor& local) {
+  return group_.all_gather(local.contiguous(), 1).narrow(1, 0, config_.vocab_size);
+}
+
+torch::Tensor LlamaModel::pick_candidates(const torch::Tensor& local,
+                                          const std::vector<std::int64_t>& candidates) {
+  // Each candidate's column lives on one rank; the others contribute zeros to a sum.
+  auto options = torch::TensorOptions().dtype(torch::kFloat32).device(local.device());
+  torch::Tensor out =
+      torch::zeros({local.size(0), static_cast<std::int64_t>(candidates.size())}, options);
+  for (std::size_t j = 0; j < candidates.size(); ++j) {
+    const std::int64_t id = candidates[j];
+    if (id < 0 || id >= config_.vocab_size) throw Error("candidate token outside the vocabulary");
+    const std::int64_t column = id - layout_.first_vocab_row;
+    if (column >= 0 && column < local.size(1)) out.select(1, j).copy_(local.select(1, column));
+  }
+  group_.all_reduce_sum(out);
+  return out;
+}
+
+torch::Tensor LlamaModel::log_probs(const torch::Tensor& tokens,
+                                    const std::vector<TokenPosition>& at) {
+  return gather_vocabulary(local_log_probs(forward(tokens, nullptr, nullptr), at));
+}
+
+torch::Tensor LlamaModel::candidate_log_probs(const torch::Tensor& tokens,
+                                              const std::vector<TokenPosition>& at,
+                                              const std::vector<std::int64_t>& candidates) {
+  return pick_candidates(local_log_probs(forward(tokens, nullptr, nullptr), at), candidates);
+}
+
+PrefixCache LlamaModel::prefill(const torch::Tensor& prefix) {
+  PrefixCache cache;
+  forward(prefix.view({1, -1}), nullptr, &cache);
+  return cache;
+}
+
+torch::Tensor LlamaModel::log_probs(const PrefixCache& prefix, const torch::Tensor& tokens,
+                                    const std::vector<TokenPosition>& at) {
+  return gather_vocabulary(local_log_probs(forward(tokens, &prefix, nullptr), at));
+}
+
+torch::Tensor LlamaModel::candidate_log_probs(const PrefixCache& prefix,
+                                              const torch::Tensor& tokens,
+                                              const std::vector<TokenPosition>& at,
+                                              const std::vector<std::int64_t>& candidates) {
+  return pick_candidates(local_log_probs(forward(tokens, &prefix, nullptr), at), candidates);
+}
+
+}  // namespace mmlu

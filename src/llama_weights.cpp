@@ -1,0 +1,157 @@
+#include "mmlu/llama_weights.hpp"
+
+#include <cstring>
+
+#include "mmlu/error.hpp"
+#include "mmlu/planner.hpp"
+
+namespace mmlu {
+namespace {
+
+torch::ScalarType torch_type(StDType dtype) {
+  switch (dtype) {
+    case StDType::kF32:
+      return torch::kFloat32;
+    case StDType::kF16:
+      return torch::kHalf;
+    case StDType::kBF16:
+      return torch::kBFloat16;
+    case StDType::kF64:
+      return torch::kFloat64;
+    default:
+      return torch::kByte;  // refused by the caller
+  }
+}
+
+std::string shape_string(const std::vector<std::int64_t>& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+class ShardReader {
+ public:
+  ShardReader(const Checkpoint& checkpoint, const ShardSpec& spec)
+      : checkpoint_(checkpoint), spec_(spec) {}
+
+  // Rows [start, start + length) of `name` along `dim` (0 or 1), checked against `shape`. Rows
+  // past the tensor's end (vocabulary padding) are zeros. Only the slice is copied off the mmap.
+  torch::Tensor slice(const std::string& name, const std::vector<std::int64_t>& shape, int dim,
+                      std::int64_t start, std::int64_t length) const {
+    const TensorRef ref = checkpoint_.get(name);
+    const TensorInfo& info = *ref.info;
+    const std::string where = ref.file->path().string() + ": tensor '" + name + "'";
+    if (info.shape != shape)
+      throw InputError(where + " has shape " + shape_string(info.shape) +
+                       " but config.json implies " + shape_string(shape));
+    const torch::ScalarType source = torch_type(info.dtype);
+    if (source == torch::kByte)
+      throw InputError(where + " has dtype " + st_dtype_name(info.dtype) +
+                       ", not a floating-point type this loader converts");
+
+    std::vector<std::int64_t> out_shape = shape;
+    out_shape[dim] = length;
+    torch::Tensor out = torch::zeros(out_shape, torch::TensorOptions().dtype(source));
+    const std::int64_t available = std::max<std::int64_t>(0, std::min(length, shape[dim] - start));
+    const std::uint64_t element = st_dtype_bytes(info.dtype);
+    const std::uint8_t* src = ref.bytes();
+    auto* dst = static_cast<std::uint8_t*>(out.data_ptr());
+    // memcpy rather than from_blob: the mmap's data need not be aligned.
+    if (dim == 0) {
+      const std::uint64_t row = element * (shape.size() > 1 ? shape[1] : 1);
+      std::memcpy(dst, src + start * row, available * row);
+    } else {
+      const std::uint64_t in_row = element * shape[1], out_row = element * length;
+      for (std::int64_t r = 0; r < shape[0]; ++r)
+        std::memcpy(dst + r * out_row, src + r * in_row + start * element, available * element);
+    }
+    return out.to(spec_.device, spec_.dtype);
+  }
+
+  torch::Tensor whole(const std::string& name, const std::vector<std::int64_t>& shape) const {
+    return slice(name, shape, 0, 0, shape[0]);
+  }
+
+ private:
+  const Checkpoint& checkpoint_;
+  const ShardSpec& spec_;
+};
+
+}  // namespace
+
+ShardLayout shard_layout(const ModelConfig& c, int tp_rank, int tp) {
+  ShardLayout s;
+  s.q_heads = c.num_attention_heads / tp;
+  s.first_q_head = tp_rank * s.q_heads;
+  s.kv_heads = kv_heads_per_rank(c, tp);
+  if (c.num_key_value_heads >= tp) {
+    s.first_kv_head = tp_rank * s.kv_heads;
+  } else {
+    // Replicated: the kv head whose query group holds this rank's query heads.
+    const std::int64_t group = c.num_attention_heads / c.num_key_value_heads;
+    s.first_kv_head = s.first_q_head / group;
+  }
+  s.intermediate = c.intermediate_size / tp;
+  s.vocab_rows = vocab_rows_per_rank(c, tp);
+  s.first_vocab_row = tp_rank * s.vocab_rows;
+  return s;
+}
+
+std::vector<torch::Tensor> LlamaWeights::all() const {
+  std::vector<torch::Tensor> out = {embed, final_norm};
+  if (!lm_head.is_same(embed)) out.push_back(lm_head);
+  for (const LayerWeights& l : layers)
+    for (const torch::Tensor& t : {l.input_norm, l.post_attention_norm, l.q, l.k, l.v, l.o,
+                                   l.q_bias, l.k_bias, l.v_bias, l.gate, l.up, l.down})
+      if (t.defined()) out.push_back(t);
+  return out;
+}
+
+LlamaWeights load_llama_shard(const Checkpoint& checkpoint, const ModelConfig& c,
+                              const ShardSpec& spec) {
+  const std::string problem = tp_structural_problem(c, spec.tp, spec.tp, spec.tp);
+  if (!problem.empty()) throw InputError("--tp " + std::to_string(spec.tp) + " " + problem);
+  const ShardLayout s = shard_layout(c, spec.tp_rank, spec.tp);
+  const ShardReader read(checkpoint, spec);
+  const std::int64_t h = c.hidden_size, hd = c.head_dim, i = c.intermediate_size;
+  const std::int64_t q_rows = c.num_attention_heads * hd, kv_rows = c.num_key_value_heads * hd;
+
+  LlamaWeights w;
+  w.embed = read.slice("model.embed_tokens.weight", {c.vocab_size, h}, 0, s.first_vocab_row,
+                       s.vocab_rows);
+  if (c.tie_word_embeddings) {
+    w.lm_head = w.embed;
+  } else {
+    w.lm_head = read.slice("lm_head.weight", {c.vocab_size, h}, 0, s.first_vocab_row, s.vocab_rows);
+  }
+  w.final_norm = read.whole("model.norm.weight", {h});
+  for (std::int64_t layer = 0; layer < c.num_hidden_layers; ++layer) {
+    const std::string p = "model.layers." + std::to_string(layer) + ".";
+    LayerWeights l;
+    l.input_norm = read.whole(p + "input_layernorm.weight", {h});
+    l.post_attention_norm = read.whole(p + "post_attention_layernorm.weight", {h});
+    const std::string a = p + "self_attn.";
+    l.q = read.slice(a + "q_proj.weight", {q_rows, h}, 0, s.first_q_head * hd, s.q_heads * hd);
+    l.k = read.slice(a + "k_proj.weight", {kv_rows, h}, 0, s.first_kv_head * hd, s.kv_heads * hd);
+    l.v = read.slice(a + "v_proj.weight", {kv_rows, h}, 0, s.first_kv_head * hd, s.kv_heads * hd);
+    l.o = read.slice(a + "o_proj.weight", {h, q_rows}, 1, s.first_q_head * hd, s.q_heads * hd);
+    if (c.attention_bias) {
+      l.q_bias = read.slice(a + "q_proj.bias", {q_rows}, 0, s.first_q_head * hd, s.q_heads * hd);
+      l.k_bias = read.slice(a + "k_proj.bias", {kv_rows}, 0, s.first_kv_head * hd, s.kv_heads * hd);
+      l.v_bias = read.slice(a + "v_proj.bias", {kv_rows}, 0, s.first_kv_head * hd, s.kv_heads * hd);
+    }
+    const std::string m = p + "mlp.";
+    const std::int64_t first = spec.tp_rank * s.intermediate;
+    l.gate = read.slice(m + "gate_proj.weight", {i, h}, 0, first, s.intermediate);
+    l.up = read.slice(m + "up_proj.weight", {i, h}, 0, first, s.intermediate);
+    l.down = read.slice(m + "down_proj.weight", {h, i}, 1, first, s.intermediate);
+    w.layers.push_back(std::move(l));
+  }
+  for (const torch::Tensor& t : w.all())
+    if (t.device() != spec.device)
+      throw Error("weight loaded on " + t.device().str() + " instead of the rank's device " +
+                  spec.device.str());
+  return w;
+}
+
+}  // namespace mmlu

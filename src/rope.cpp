@@ -1,0 +1,62 @@
+#include "mmlu/rope.hpp"
+
+#include <cmath>
+
+namespace mmlu {
+namespace {
+
+torch::Tensor base_inv_freq(double base, std::int64_t dim) {
+  // HF: 1 / base ** (arange(0, dim, 2) / dim), all in fp32.
+  torch::Tensor exponent = torch::arange(0, dim, 2, torch::kInt64).to(torch::kFloat32) / dim;
+  return 1.0 / torch::pow(torch::scalar_tensor(base, torch::kFloat32), exponent);
+}
+
+}  // namespace
+
+torch::Tensor rope_inv_freq(const ModelConfig& c, std::int64_t seq_len) {
+  const std::int64_t dim = c.head_dim;
+  const RopeScaling& s = c.rope_scaling;
+  if (s.type == "linear") return base_inv_freq(c.rope_theta, dim) / s.factor;
+  if (s.type == "dynamic") {
+    if (seq_len <= c.max_position_embeddings) return base_inv_freq(c.rope_theta, dim);
+    const double ratio =
+        s.factor * static_cast<double>(seq_len) / static_cast<double>(c.max_position_embeddings) -
+        (s.factor - 1);
+    const double base =
+        c.rope_theta * std::pow(ratio, static_cast<double>(dim) / static_cast<double>(dim - 2));
+    return base_inv_freq(base, dim);
+  }
+  torch::Tensor inv_freq = base_inv_freq(c.rope_theta, dim);
+  if (s.type == "llama3") {
+    // Long wavelengths are slowed by `factor`, short ones kept, the band between interpolated.
+    const double old_context = static_cast<double>(s.original_max_position_embeddings);
+    const double low_wavelen = old_context / s.low_freq_factor;
+    const double high_wavelen = old_context / s.high_freq_factor;
+    torch::Tensor wavelen = 2 * M_PI / inv_freq;
+    torch::Tensor scaled = torch::where(wavelen > low_wavelen, inv_freq / s.factor, inv_freq);
+    torch::Tensor smooth =
+        (old_context / wavelen - s.low_freq_factor) / (s.high_freq_factor - s.low_freq_factor);
+    torch::Tensor smoothed = (1 - smooth) * scaled / s.factor + smooth * scaled;
+    torch::Tensor medium = (wavelen >= high_wavelen).logical_and(wavelen <= low_wavelen);
+    inv_freq = torch::where(medium, smoothed, scaled);
+  }
+  return inv_freq;
+}
+
+std::pair<torch::Tensor, torch::Tensor> rope_cos_sin(const torch::Tensor& inv_freq,
+                                                     const torch::Tensor& positions,
+                                                     torch::ScalarType dtype) {
+  torch::Tensor freqs = positions.to(torch::kFloat32).unsqueeze(-1) *
+                        inv_freq.to(positions.device()).view({1, 1, -1});
+  torch::Tensor emb = torch::cat({freqs, freqs}, -1);
+  return {emb.cos().to(dtype), emb.sin().to(dtype)};
+}
+
+torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos,
+                         const torch::Tensor& sin) {
+  const std::int64_t half = x.size(-1) / 2;
+  torch::Tensor rotated = torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+  return x * cos.unsqueeze(1) + rotated * sin.unsqueeze(1);
+}
+
+}  // namespace mmlu

@@ -1,0 +1,219 @@
+// The forward pass against Hugging Face transformers: every fixture model under
+// tests/fixtures/models (made by make_model_fixtures.py) is loaded as a tensor-parallel shard by
+// every rank of the job (tp = world size) and its log-probabilities compared with the reference.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "mmlu/collectives.hpp"
+#include "mmlu/llama_model.hpp"
+#include "mmlu/planner.hpp"
+#include "mmlu/safetensors.hpp"
+#include "mpi_test_args.hpp"
+
+namespace mmlu {
+namespace {
+
+namespace fs = std::filesystem;
+
+// fp32 against transformers' fp32 (eager attention): summation order differs, nothing else.
+constexpr double kFp32Tolerance = 1e-4;
+// bf16 weights and activations against the fp32 reference: 8 bits of mantissa through two
+// layers; see README "Numerics".
+constexpr double kBf16Tolerance = 0.25;
+
+struct Reference {
+  std::vector<torch::Tensor> tokens, logprobs;
+};
+
+torch::Tensor read_tensor(const SafetensorsFile& file, const std::string& name) {
+  const TensorInfo& info = file.tensors().at(name);
+  const auto type = info.dtype == StDType::kI64 ? torch::kInt64 : torch::kFloat32;
+  torch::Tensor t = torch::empty(info.shape, torch::TensorOptions().dtype(type));
+  std::memcpy(t.data_ptr(), file.bytes(info), info.end - info.begin);
+  return t;
+}
+
+Reference read_reference(const fs::path& dir) {
+  SafetensorsFile file(dir / "reference.safetensors");
+  Reference r;
+  for (int i = 0; file.tensors().count("tokens_" + std::to_string(i)); ++i) {
+    r.tokens.push_back(read_tensor(file, "tokens_" + std::to_string(i)));
+    r.logprobs.push_back(read_tensor(file, "logprobs_" + std::to_string(i)));
+  }
+  return r;
+}
+
+std::vector<fs::path> fixture_models() {
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(MMLU_FIXTURE_MODELS)) dirs.push_back(e.path());
+  std::sort(dirs.begin(), dirs.end());
+  return dirs;
+}
+
+std::vector<TokenPosition> all_positions(std::int64_t row, std::int64_t length) {
+  std::vector<TokenPosition> at;
+  for (std::int64_t c = 0; c < length; ++c) at.push_back({row, c});
+  return at;
+}
+
+class LlamaGolden : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &tp_);
+    group_ = make_collectives(MPI_COMM_WORLD, DeviceChoice{});
+  }
+
+  // The model at this rank's shard, or nullptr when tp cannot split it.
+  std::unique_ptr<LlamaModel> load(const fs::path& dir, torch::ScalarType dtype) {
+    ModelConfig config = load_model_config(dir);
+    if (!tp_structural_problem(config, tp_, tp_, tp_).empty()) return nullptr;
+    checkpoint_ = std::make_unique<Checkpoint>(dir);
+    ShardSpec spec{rank_, tp_, dtype, torch::kCPU};
+    LlamaWeights weights = load_llama_shard(*checkpoint_, config, spec);
+    return std::make_unique<LlamaModel>(config, std::move(weights),
+                                        shard_layout(config, rank_, tp_), *group_);
+  }
+
+  int rank_ = 0, tp_ = 1;
+  std::unique_ptr<Collectives> group_;
+  std::unique_ptr<Checkpoint> checkpoint_;
+};
+
+// Where the reference itself has two equal maxima (a random tiny model can produce exact ties),
+// either is its argmax; anywhere else the argmax must agree.
+constexpr double kTie = 1e-6;
+
+void expect_close(const torch::Tensor& ours, const torch::Tensor& theirs, double tolerance,
+                  const std::string& what) {
+  ASSERT_EQ(ours.sizes(), theirs.sizes()) << what;
+  const double error = (ours - theirs).abs().max().item<double>();
+  EXPECT_LE(error, tolerance) << what;
+  const torch::Tensor our_best = ours.argmax(-1, /*keepdim=*/true);
+  const torch::Tensor their_max = std::get<0>(theirs.max(-1, /*keepdim=*/true));
+  const torch::Tensor theirs_at_ours = theirs.gather(-1, our_best);
+  EXPECT_TRUE((theirs_at_ours >= their_max - kTie).all().item<bool>())
+      << what << ": argmax differs from the reference's";
+}
+
+TEST_F(LlamaGolden, EachSequenceMatchesTransformers) {
+  int tested = 0;
+  for (const fs::path& dir : fixture_models()) {
+    auto model = load(dir, torch::kFloat32);
+    if (!model) continue;
+    ++tested;
+    const Reference ref = read_reference(dir);
+    double worst = 0;
+    for (std::size_t i = 0; i < ref.tokens.size(); ++i) {
+      const std::int64_t length = ref.tokens[i].size(0);
+      torch::Tensor ours = model->log_probs(ref.tokens[i].view({1, -1}), all_positions(0, length));
+      expect_close(ours, ref.logprobs[i], kFp32Tolerance,
+                   dir.filename().string() + " sequence " + std::to_string(i));
+      worst = std::max(worst, (ours - ref.logprobs[i]).abs().max().item<double>());
+    }
+    if (rank_ == 0) std::printf("  fp32 %-20s max |error| %.2e\n", dir.filename().c_str(), worst);
+  }
+  EXPECT_GE(tested, 8) << "too few fixture models can be split " << tp_ << " ways";
+}
+
+TEST_F(LlamaGolden, RightPaddedBatchMatchesTransformers) {
+  for (const fs::path& dir : fixture_models()) {
+    // Dynamic rope depends on the batch's longest sequence (as in transformers), so a padded
+    // batch is not comparable with references made one sequence at a time.
+    if (dir.filename() == "llama_dynamic_rope") continue;
+    auto model = load(dir, torch::kFloat32);
+    if (!model) continue;
+    const Reference ref = read_reference(dir);
+    const std::int64_t width = ref.tokens.back().size(0);
+    torch::Tensor batch =
+        torch::zeros({static_cast<std::int64_t>(ref.tokens.size()), width}, torch::kInt64);
+    std::vector<TokenPosition> at;
+    for (std::size_t i = 0; i < ref.tokens.size(); ++i) {
+      const std::int64_t length = ref.tokens[i].size(0);
+      batch[i].narrow(0, 0, length).copy_(ref.tokens[i]);
+      for (const TokenPosition& p : all_positions(i, length)) at.push_back(p);
+    }
+    torch::Tensor ours = model->log_probs(batch, at);
+    std::int64_t row = 0;
+    for (std::size_t i = 0; i < ref.tokens.size(); ++i) {
+      const std::int64_t length = ref.tokens[i].size(0);
+      expect_close(ours.narrow(0, row, length), ref.logprobs[i], kFp32Tolerance,
+                   dir.filename().string() + " batch row " + std::to_string(i));
+      row += length;
+    }
+  }
+}
+
+TEST_F(LlamaGolden, PrefixContinuationMatchesTheFullSequence) {
+  for (const fs::path& dir : fixture_models()) {
+    if (dir.filename() == "llama_dynamic_rope") continue;  // rope depends on the call's length
+    auto model = load(dir, torch::kFloat32);
+    if (!model) continue;
+    const Reference ref = read_reference(dir);
+    const torch::Tensor& tokens = ref.tokens.back();
+    const std::int64_t length = tokens.size(0), prefix_length = 9;
+    const PrefixCache prefix = model->prefill(tokens.narrow(0, 0, prefix_length));
+    EXPECT_EQ(prefix.length, prefix_length);
+
+    // Two continuations of the same prefix, the second shorter and right-padded.
+    const std::int64_t full = length - prefix_length, part = 6;
+    torch::Tensor batch = torch::zeros({2, full}, torch::kInt64);
+    batch[0].copy_(tokens.narrow(0, prefix_length, full));
+    batch[1].narrow(0, 0, part).copy_(tokens.narrow(0, prefix_length, part));
+    std::vector<TokenPosition> at = all_positions(0, full);
+    for (const TokenPosition& p : all_positions(1, part)) at.push_back(p);
+
+    torch::Tensor ours = model->log_probs(prefix, batch, at);
+    const std::string name = dir.filename().string();
+    expect_close(ours.narrow(0, 0, full), ref.logprobs.back().narrow(0, prefix_length, full),
+                 kFp32Tolerance, name + " continuation");
+    expect_close(ours.narrow(0, full, part), ref.logprobs.back().narrow(0, prefix_length, part),
+                 kFp32Tolerance, name + " short continuation");
+
+    // Scoring a few candidate tokens gives exactly their columns of the full distribution.
+    const std::vector<std::int64_t> candidates = {3, 100, 255, 128};
+    torch::Tensor picked = model->candidate_log_probs(prefix, batch, at, candidates);
+    for (std::size_t j = 0; j < candidates.size(); ++j)
+      EXPECT_TRUE(torch::allclose(picked.select(1, j), ours.select(1, candidates[j]), 0, 0))
+          << name << " candidate " << candidates[j];
+  }
+}
+
+TEST_F(LlamaGolden, Bf16StaysWithinItsDocumentedTolerance) {
+  for (const fs::path& dir : fixture_models()) {
+    auto model = load(dir, torch::kBFloat16);
+    if (!model) continue;
+    const Reference ref = read_reference(dir);
+    double worst = 0;
+    for (std::size_t i = 0; i < ref.tokens.size(); ++i) {
+      const std::int64_t length = ref.tokens[i].size(0);
+      torch::Tensor ours = model->log_probs(ref.tokens[i].view({1, -1}), all_positions(0, length));
+      ASSERT_EQ(ours.scalar_type(), torch::kFloat32);
+      worst = std::max(worst, (ours - ref.logprobs[i]).abs().max().item<double>());
+    }
+    EXPECT_LE(worst, kBf16Tolerance) << dir.filename();
+    if (rank_ == 0) std::printf("  bf16 %-20s max |error| %.4f\n", dir.filename().c_str(), worst);
+  }
+}
+
+TEST_F(LlamaGolden, WeightsLiveOnTheRanksDeviceAndOnlyItsShard) {
+  for (const fs::path& dir : fixture_models()) {
+    ModelConfig config = load_model_config(dir);
+    if (!tp_structural_problem(config, tp_, tp_, tp_).empty()) continue;
+    Checkpoint checkpoint(dir);
+    LlamaWeights w =
+        load_llama_shard(checkpoint, config, {rank_, tp_, torch::kFloat32, torch::kCPU});
+    std::uint64_t bytes = 0;
+    for (const torch::Tensor& t : w.all()) {
+      EXPECT_TRUE(t.device().is_cpu());
+      bytes += t.nbytes();
+    }
+    // What the planner promised for this shard is what was loaded.
+    EXPECT_EQ(bytes, shard_footprint(config, DType::kFloat32, tp_, 1, false).weight_bytes)
+        << dir.filename();
+  }
+}
+
+}  // namespace
+}  // namespace mmlu
