@@ -3,6 +3,7 @@
 
 #include "mmlu/job.hpp"
 #include "mmlu/launch.hpp"
+#include "mmlu/model_loader.hpp"
 #include "mmlu/version.hpp"
 
 namespace {
@@ -29,11 +30,13 @@ int evaluate(int argc, char** argv) {
   }
   if (options.plan) return mmlu::kExitOk;
 
+  const mmlu::LoadedModel loaded = mmlu::load_model(launch, options);
+  const std::string report = mmlu::format_load_reports(launch, loaded.report);
   if (leader)
     std::printf(
-        "\nmmlu_eval %s: this build plans and checks layouts; loading and evaluating models is "
-        "not implemented yet, so the run stops after the plan.\n",
-        mmlu::program_version());
+        "\n%s\nmmlu_eval %s: this build plans, checks layouts and loads the model; evaluating "
+        "is not implemented yet, so the run stops here.\n",
+        report.c_str(), mmlu::program_version());
   return mmlu::kExitOk;
 }
 

@@ -65,6 +65,7 @@ class ShardReader {
       for (std::int64_t r = 0; r < shape[0]; ++r)
         std::memcpy(dst + r * out_row, src + r * in_row + start * element, available * element);
     }
+    ref.release();
     return out.to(spec_.device, spec_.dtype);
   }
 

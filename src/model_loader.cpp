@@ -21,9 +21,12 @@ std::uint64_t peak_rss_bytes() {
 
 torch::ScalarType torch_dtype(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return torch::kFloat32;
-    case DType::kBFloat16: return torch::kBFloat16;
-    case DType::kFloat16: return torch::kHalf;
+    case DType::kFloat32:
+      return torch::kFloat32;
+    case DType::kBFloat16:
+      return torch::kBFloat16;
+    case DType::kFloat16:
+      return torch::kHalf;
   }
   return torch::kFloat32;
 }
@@ -36,8 +39,9 @@ LoadedModel load_model(const Launch& launch, const Options& options) {
   LoadedModel loaded;
   LlamaWeights weights = agreed(MPI_COMM_WORLD, [&] {
     const Checkpoint checkpoint(options.model);
-    return load_llama_shard(checkpoint, launch.config,
-                            ShardSpec{me.tp_rank, launch.plan.tp, torch_dtype(launch.dtype), device});
+    return load_llama_shard(
+        checkpoint, launch.config,
+        ShardSpec{me.tp_rank, launch.plan.tp, torch_dtype(launch.dtype), device});
   });
   for (const torch::Tensor& t : weights.all()) loaded.report.weight_bytes += t.nbytes();
   loaded.tp_group = agreed(MPI_COMM_WORLD,

@@ -196,6 +196,13 @@ SafetensorsFile::SafetensorsFile(const fs::path& path)
   data_start_ = bytes + 8 + header;
 }
 
+void SafetensorsFile::release(const TensorInfo& info) const {
+  static const std::uintptr_t page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto first = reinterpret_cast<std::uintptr_t>(bytes(info)) & ~(page - 1);
+  const auto last = reinterpret_cast<std::uintptr_t>(bytes(info) + (info.end - info.begin));
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 Checkpoint::Checkpoint(const fs::path& dir) : dir_(dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw InputError(dir.string() + ": model directory not found");

@@ -57,6 +57,9 @@ class SafetensorsFile {
   const std::map<std::string, TensorInfo>& tensors() const { return tensors_; }
   // The tensor's bytes inside the map; not necessarily aligned.
   const std::uint8_t* bytes(const TensorInfo& info) const { return data_start_ + info.begin; }
+  // Drops the tensor's pages from this process's resident memory once it has been copied, so a
+  // rank's footprint while loading stays near its own shard. Reading them again is still valid.
+  void release(const TensorInfo& info) const;
 
  private:
   std::filesystem::path path_;
@@ -70,6 +73,7 @@ struct TensorRef {
   const SafetensorsFile* file = nullptr;
   const TensorInfo* info = nullptr;
   const std::uint8_t* bytes() const { return file->bytes(*info); }
+  void release() const { file->release(*info); }
 };
 
 // All safetensors files of a Hugging Face checkpoint directory.
