@@ -6,12 +6,12 @@ namespace mmlu {
 
 torch::Tensor column_parallel_linear(const torch::Tensor& x, const torch::Tensor& weight,
                                      const torch::Tensor& bias) {
-  return torch::nn::functional::linear(x, weight, bias);
+  return at::linear(x, weight, bias);
 }
 
 torch::Tensor row_parallel_linear(const torch::Tensor& x_local, const torch::Tensor& weight,
                                   Collectives& group) {
-  torch::Tensor y = torch::nn::functional::linear(x_local, weight).contiguous();
+  torch::Tensor y = at::linear(x_local, weight).contiguous();
   group.all_reduce_sum(y);
   return y;
 }

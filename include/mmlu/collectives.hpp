@@ -3,7 +3,7 @@
 // (bootstrapped over the group's MPI communicator) and MPI for CPU tensors. The model code calls
 // these and never knows which one runs.
 #include <mpi.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <memory>
 

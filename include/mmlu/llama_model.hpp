@@ -3,7 +3,7 @@
 // Hugging Face transformers computes it: RMSNorm in fp32, rotary in the rotate_half layout,
 // causal attention through scaled_dot_product_attention, SiLU-gated MLP. It returns
 // log-probabilities only at the positions asked for, never tokens x vocabulary for a batch.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <vector>
 

@@ -3,7 +3,7 @@
 // the rank's device and run dtype. Column-parallel weights (q/k/v, gate/up) are split by whole
 // heads or rows, row-parallel ones (o, down) by columns, the embedding and lm_head by vocabulary
 // rows (padded to a multiple of tp); norms are replicated.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <vector>
 

@@ -1,6 +1,6 @@
 #pragma once
 // Tensor-parallel building blocks named after the split they assume (as in Megatron-LM).
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "mmlu/collectives.hpp"
 

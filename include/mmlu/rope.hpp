@@ -1,7 +1,7 @@
 #pragma once
 // Rotary position embeddings as Hugging Face computes them: inverse frequencies in fp32 with the
 // configured scaling (linear, dynamic NTK, llama3), applied in the rotate_half layout.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "mmlu/model_config.hpp"
 

@@ -3,6 +3,8 @@
 // of the group's block.
 #include <gtest/gtest.h>
 
+#include <torch/cuda.h>
+
 #include "mmlu/collectives.hpp"
 #include "mmlu/mapping.hpp"
 #include "mmlu/topology.hpp"

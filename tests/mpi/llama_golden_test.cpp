@@ -62,7 +62,9 @@ class LlamaGolden : public ::testing::Test {
   void SetUp() override {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &tp_);
-    group_ = make_collectives(MPI_COMM_WORLD, DeviceChoice{});
+    if (test::cuda_argument()) device_ = DeviceChoice{true, rank_, std::to_string(rank_)};
+    torch_device_ = device_.cuda ? torch::Device(torch::kCUDA, device_.ordinal) : torch::kCPU;
+    group_ = make_collectives(MPI_COMM_WORLD, device_);
   }
 
   // The model at this rank's shard, or nullptr when tp cannot split it.
@@ -70,13 +72,15 @@ class LlamaGolden : public ::testing::Test {
     ModelConfig config = load_model_config(dir);
     if (!tp_structural_problem(config, tp_, tp_, tp_).empty()) return nullptr;
     checkpoint_ = std::make_unique<Checkpoint>(dir);
-    ShardSpec spec{rank_, tp_, dtype, torch::kCPU};
+    ShardSpec spec{rank_, tp_, dtype, torch_device_};
     LlamaWeights weights = load_llama_shard(*checkpoint_, config, spec);
     return std::make_unique<LlamaModel>(config, std::move(weights),
                                         shard_layout(config, rank_, tp_), *group_);
   }
 
   int rank_ = 0, tp_ = 1;
+  DeviceChoice device_;  // the CPU unless --device cuda
+  torch::Device torch_device_ = torch::kCPU;
   std::unique_ptr<Collectives> group_;
   std::unique_ptr<Checkpoint> checkpoint_;
 };
@@ -85,8 +89,9 @@ class LlamaGolden : public ::testing::Test {
 // either is its argmax; anywhere else the argmax must agree.
 constexpr double kTie = 1e-6;
 
-void expect_close(const torch::Tensor& ours, const torch::Tensor& theirs, double tolerance,
-                  const std::string& what) {
+void expect_close(const torch::Tensor& ours_on_device, const torch::Tensor& theirs,
+                  double tolerance, const std::string& what) {
+  const torch::Tensor ours = ours_on_device.cpu();
   ASSERT_EQ(ours.sizes(), theirs.sizes()) << what;
   const double error = (ours - theirs).abs().max().item<double>();
   EXPECT_LE(error, tolerance) << what;
@@ -110,7 +115,7 @@ TEST_F(LlamaGolden, EachSequenceMatchesTransformers) {
       torch::Tensor ours = model->log_probs(ref.tokens[i].view({1, -1}), all_positions(0, length));
       expect_close(ours, ref.logprobs[i], kFp32Tolerance,
                    dir.filename().string() + " sequence " + std::to_string(i));
-      worst = std::max(worst, (ours - ref.logprobs[i]).abs().max().item<double>());
+      worst = std::max(worst, (ours.cpu() - ref.logprobs[i]).abs().max().item<double>());
     }
     if (rank_ == 0) std::printf("  fp32 %-20s max |error| %.2e\n", dir.filename().c_str(), worst);
   }
@@ -190,7 +195,7 @@ TEST_F(LlamaGolden, Bf16StaysWithinItsDocumentedTolerance) {
       const std::int64_t length = ref.tokens[i].size(0);
       torch::Tensor ours = model->log_probs(ref.tokens[i].view({1, -1}), all_positions(0, length));
       ASSERT_EQ(ours.scalar_type(), torch::kFloat32);
-      worst = std::max(worst, (ours - ref.logprobs[i]).abs().max().item<double>());
+      worst = std::max(worst, (ours.cpu() - ref.logprobs[i]).abs().max().item<double>());
     }
     EXPECT_LE(worst, kBf16Tolerance) << dir.filename();
     if (rank_ == 0) std::printf("  bf16 %-20s max |error| %.4f\n", dir.filename().c_str(), worst);
@@ -203,10 +208,10 @@ TEST_F(LlamaGolden, WeightsLiveOnTheRanksDeviceAndOnlyItsShard) {
     if (!tp_structural_problem(config, tp_, tp_, tp_).empty()) continue;
     Checkpoint checkpoint(dir);
     LlamaWeights w =
-        load_llama_shard(checkpoint, config, {rank_, tp_, torch::kFloat32, torch::kCPU});
+        load_llama_shard(checkpoint, config, {rank_, tp_, torch::kFloat32, torch_device_});
     std::uint64_t bytes = 0;
     for (const torch::Tensor& t : w.all()) {
-      EXPECT_TRUE(t.device().is_cpu());
+      EXPECT_EQ(t.device(), torch_device_);
       bytes += t.nbytes();
     }
     // What the planner promised for this shard is what was loaded.

@@ -3,11 +3,13 @@
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <mpi.h>
+#include <torch/cuda.h>
 
 #include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "mmlu/device.hpp"
 #include "mpi_test_args.hpp"
 
 namespace mmlu::test {
@@ -15,6 +17,11 @@ namespace mmlu::test {
 int& tp_argument() {
   static int tp = 1;
   return tp;
+}
+
+bool& cuda_argument() {
+  static bool cuda = false;
+  return cuda;
 }
 
 }  // namespace mmlu::test
@@ -44,9 +51,24 @@ int main(int argc, char** argv) {
   at::set_num_threads(1);
   for (int i = 1; i + 1 < argc; ++i)
     if (std::strcmp(argv[i], "--tp") == 0) mmlu::test::tp_argument() = std::stoi(argv[i + 1]);
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], "--device") == 0 && std::strcmp(argv[i + 1], "cuda") == 0)
+      mmlu::test::cuda_argument() = true;
 
-  int rank = 0;
+  int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (mmlu::test::cuda_argument()) {
+    // CTest reads 77 as "skipped": a CUDA test on a machine without enough GPUs.
+    const int devices = static_cast<int>(torch::cuda::device_count());
+    if (devices < size) {
+      if (rank == 0)
+        std::printf("skipped: %d ranks need as many CUDA devices, %d visible\n", size, devices);
+      MPI_Finalize();
+      return 77;
+    }
+    mmlu::pin_device(mmlu::DeviceChoice{true, rank, std::to_string(rank)});
+  }
   if (rank != 0) {
     auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
     delete listeners.Release(listeners.default_result_printer());
