@@ -18,6 +18,23 @@ void share_cpu_threads(int ranks_on_node) {
   at::set_num_threads(static_cast<int>(std::max(1u, cores / std::max(1, ranks_on_node))));
 }
 
+// Every rank's view of the devices on this node, indexed by node-local rank.
+std::vector<DeviceView> gather_node_views(MPI_Comm node, const DeviceView& mine) {
+  int size = 0;
+  check_mpi(MPI_Comm_size(node, &size), "MPI_Comm_size");
+  const int numbers[2] = {mine.runtime_device_count, mine.cuda_visible_devices ? 1 : 0};
+  std::vector<int> all(2 * size);
+  check_mpi(MPI_Allgather(numbers, 2, MPI_INT, all.data(), 2, MPI_INT, node), "MPI_Allgather");
+  const std::vector<std::string> visible =
+      allgather_strings(node, mine.cuda_visible_devices.value_or(""));
+  std::vector<DeviceView> views(size);
+  for (int r = 0; r < size; ++r) {
+    views[r].runtime_device_count = all[2 * r];
+    if (all[2 * r + 1]) views[r].cuda_visible_devices = visible[r];
+  }
+  return views;
+}
+
 std::string human_count(std::uint64_t n) {
   char buffer[32];
   if (n >= 1000000000ull)
@@ -46,18 +63,7 @@ Launch prepare_launch(const Options& options) {
 
   // A node's ranks decide their devices together: SLURM's one-GPU-per-task binding is only
   // recognisable from all of them.
-  const DeviceView view = probe_devices();
-  const std::string encoded = (view.cuda_visible_devices ? "1" : "0") +
-                              std::to_string(view.runtime_device_count) + ";" +
-                              view.cuda_visible_devices.value_or("");
-  std::vector<DeviceView> node_views;
-  for (const std::string& e : allgather_strings(launch.node.get(), encoded)) {
-    DeviceView v;
-    const auto semi = e.find(';');
-    v.runtime_device_count = std::stoi(e.substr(1, semi - 1));
-    if (e[0] == '1') v.cuda_visible_devices = e.substr(semi + 1);
-    node_views.push_back(v);
-  }
+  const std::vector<DeviceView> node_views = gather_node_views(launch.node.get(), probe_devices());
   launch.device = agreed(MPI_COMM_WORLD, [&] {
     DeviceChoice choice = choose_device(node_views, local_rank, options.devices, host);
     pin_device(choice);
