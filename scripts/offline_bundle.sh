@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Gathers every non-torch dependency of mmlu_eval (Open MPI, HDF5, Boost.Program_options,
-# GoogleTest, nlohmann-json, sentencepiece, PCRE2: headers, CMake files, tools, shared libraries)
-# from this machine's installed Debian packages into one relocatable folder, for GPU nodes that
-# have no package access. Build and check against it with scripts/gpu_check.sh.
+# GoogleTest, nlohmann-json, sentencepiece, PCRE2, utf8proc: headers, CMake files, tools, shared
+# libraries) from this machine's installed Debian packages into one relocatable folder, for GPU
+# nodes that have no package access. Build and check against it with scripts/gpu_check.sh.
 #
 # Usage: scripts/offline_bundle.sh [OUT_DIR]        (default: build/offline-bundle)
 #
@@ -43,6 +43,7 @@ seeds=(
   nlohmann-json3-dev
   libsentencepiece-dev
   libpcre2-dev
+  libutf8proc-dev
 )
 
 # Never bundled: the C library and the compiler's runtime and headers. Every glibc Linux that can

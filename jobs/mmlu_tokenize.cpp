@@ -1,0 +1,103 @@
+// mmlu_tokenize: a checkpoint's tokenizer as a filter, for debugging prompts and truncation.
+// Reads JSON Lines from stdin, each a JSON string, and writes one JSON array of ids per line
+// (or, with --decode, reads arrays of ids and writes the decoded strings).
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include <boost/program_options.hpp>
+
+#include "mmlu/error.hpp"
+#include "mmlu/json_file.hpp"
+#include "mmlu/tokenizer.hpp"
+#include "mmlu/version.hpp"
+
+namespace {
+
+namespace po = boost::program_options;
+
+int tokenize(int argc, char** argv) {
+  std::string dir;
+  po::options_description described(
+      "mmlu_tokenize: JSON Lines of strings on stdin -> JSON Lines "
+      "of token ids on stdout\nOptions");
+  described.add_options()("help,h", "print this help")(
+      "tokenizer", po::value(&dir)->value_name("DIR"),
+      "directory with tokenizer.json or tokenizer.model (and tokenizer_config.json)")(
+      "no-special", "no BOS/EOS (add_special_tokens=False)")(
+      "as-written", "run tokenizer.json as the file says, not as transformers rebuilds it")(
+      "decode", "read arrays of ids, write the decoded strings")("vocab-size",
+                                                                 "print the vocabulary size");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, described), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw mmlu::InputError(e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << described << "\n";
+    return mmlu::kExitOk;
+  }
+  if (dir.empty()) throw mmlu::InputError("--tokenizer DIR is required");
+  const auto tokenizer = vm.count("as-written")
+                             ? mmlu::load_tokenizer_json(dir, mmlu::TokenizerJsonMode::as_written)
+                             : mmlu::load_tokenizer(dir);
+  if (vm.count("vocab-size")) {
+    std::cout << tokenizer->vocab_size() << "\n";
+    return mmlu::kExitOk;
+  }
+  const bool special = !vm.count("no-special"), decode = vm.count("decode") > 0;
+  std::string line;
+  for (std::size_t number = 1; std::getline(std::cin, line); ++number) {
+    const std::string where = "stdin:" + std::to_string(number) + ": ";
+    mmlu::Json input;
+    try {
+      input = mmlu::Json::parse(line);
+    } catch (const mmlu::Json::parse_error& e) {
+      throw mmlu::InputError(where + "malformed JSON at byte " + std::to_string(e.byte));
+    }
+    if (decode) {
+      if (!input.is_array()) throw mmlu::InputError(where + "expected an array of token ids");
+      std::vector<std::int64_t> ids;
+      for (const auto& id : input) {
+        if (!id.is_number_integer()) throw mmlu::InputError(where + "expected token ids");
+        ids.push_back(id.get<std::int64_t>());
+      }
+      std::string text;
+      try {
+        text = tokenizer->decode(ids);
+      } catch (const mmlu::InputError& e) {
+        throw mmlu::InputError(where + e.what());
+      }
+      std::cout << mmlu::Json(text).dump(-1, ' ', false, mmlu::Json::error_handler_t::replace)
+                << "\n";
+    } else {
+      if (!input.is_string()) throw mmlu::InputError(where + "expected a JSON string");
+      try {
+        std::cout << mmlu::Json(tokenizer->encode(input.get<std::string>(), special)).dump()
+                  << "\n";
+      } catch (const mmlu::InputError& e) {
+        throw mmlu::InputError(where + e.what());
+      }
+    }
+  }
+  std::cout.flush();
+  if (!std::cout) throw mmlu::Error("cannot write to stdout");
+  return mmlu::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  try {
+    return tokenize(argc, argv);
+  } catch (const mmlu::Error& e) {
+    std::fprintf(stderr, "mmlu_tokenize: %s\n", e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mmlu_tokenize: internal error: %s\n", e.what());
+    return mmlu::kExitInternal;
+  }
+}

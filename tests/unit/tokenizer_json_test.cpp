@@ -1,0 +1,175 @@
+// tokenizer.json against Hugging Face: every case of every fixture style
+// (tests/fixtures/tokenizers, made by make_tokenizer_fixtures.py with transformers and tokenizers)
+// must give the same ids, in both readings of the file: as transformers 5 runs it
+// (AutoTokenizer: `ids`) and as the file is written (tokenizers.Tokenizer: `ids_tokenizer_json`).
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "mmlu/error.hpp"
+#include "mmlu/json_file.hpp"
+#include "mmlu/tokenizer.hpp"
+
+namespace mmlu {
+namespace {
+
+namespace fs = std::filesystem;
+using Ids = std::vector<std::int64_t>;
+
+const fs::path kFixtures = fs::path(MMLU_TEST_FIXTURES) / "tokenizers";
+const char* const kStyles[] = {"llama2_spm",     "llama2_json_legacy", "mistral_metaspace",
+                               "gpt2_bytelevel", "llama3_bytelevel",   "qwen2_bytelevel"};
+
+std::vector<Json> golden_cases(const std::string& style) {
+  std::ifstream in(kFixtures / style / "golden.jsonl");
+  std::vector<Json> cases;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) cases.push_back(Json::parse(line));
+  return cases;
+}
+
+class TokenizerJsonGolden : public testing::TestWithParam<const char*> {};
+
+TEST_P(TokenizerJsonGolden, IdsAndDecodingEqualTransformers) {
+  const std::string style = GetParam();
+  const auto tokenizer = load_tokenizer_json(kFixtures / style);
+  const auto cases = golden_cases(style);
+  ASSERT_GE(cases.size(), 100u);
+  for (const Json& c : cases) {
+    const std::string name = c["name"], text = c["text"];
+    EXPECT_EQ(tokenizer->encode(text), c["ids"].get<Ids>()) << style << "/" << name;
+    const Ids plain = c["ids_no_special"].get<Ids>();
+    EXPECT_EQ(tokenizer->encode(text, false), plain) << style << "/" << name;
+    EXPECT_EQ(tokenizer->decode(plain), c["decoded"].get<std::string>()) << style << "/" << name;
+  }
+}
+
+TEST_P(TokenizerJsonGolden, IdsEqualTokenizersLibraryReadingTheFileAsWritten) {
+  const std::string style = GetParam();
+  const auto tokenizer = load_tokenizer_json(kFixtures / style, TokenizerJsonMode::as_written);
+  for (const Json& c : golden_cases(style)) {
+    const std::string name = c["name"], text = c["text"];
+    EXPECT_EQ(tokenizer->encode(text), c["ids_tokenizer_json"].get<Ids>()) << style << "/" << name;
+    EXPECT_EQ(tokenizer->encode(text, false), c["ids_tokenizer_json_no_special"].get<Ids>())
+        << style << "/" << name;
+  }
+}
+
+// What the scorer relies on: " A".." D" are one token each, equal to the last token of
+// "Answer: A".."Answer: D".
+TEST_P(TokenizerJsonGolden, AnswerLettersEqualTransformers) {
+  const std::string style = GetParam();
+  const auto tokenizer = load_tokenizer_json(kFixtures / style);
+  const Json letters = read_json_file(kFixtures / style / "answer_letters.json");
+  for (const auto& [text, ids] : letters["letters_no_special"].items())
+    EXPECT_EQ(tokenizer->encode(text, false), ids.get<Ids>()) << style << " \"" << text << "\"";
+  for (const char* letter : {"A", "B", "C", "D"}) {
+    const Ids answer = tokenizer->encode(std::string("Answer: ") + letter, false);
+    ASSERT_FALSE(answer.empty());
+    EXPECT_EQ(Ids{answer.back()},
+              letters["letters_no_special"][std::string(" ") + letter].get<Ids>())
+        << style << " " << letter;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Styles, TokenizerJsonGolden, testing::ValuesIn(kStyles),
+                         [](const auto& info) { return std::string(info.param); });
+
+TEST(TokenizerJson, LoadTokenizerPrefersTokenizerJsonAsAutoTokenizerDoes) {
+  // llama2_spm has both files; transformers reads tokenizer.json.
+  EXPECT_EQ(load_tokenizer(kFixtures / "llama2_spm")->kind(), "tokenizer.json as LlamaTokenizer");
+  EXPECT_EQ(load_tokenizer(kFixtures / "llama3_bytelevel")->kind(), "tokenizer.json");
+}
+
+// ---- bad input: one error naming the file and the problem ----
+
+class TokenizerJsonBadInput : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("mmlu_tokenizer_json_test_" +
+            std::string(testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    base_ = read_json_file(kFixtures / "llama3_bytelevel" / "tokenizer.json");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void write(const Json& file) { std::ofstream(dir_ / "tokenizer.json") << file.dump(); }
+  std::string load_error() {
+    try {
+      load_tokenizer(dir_);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
+  fs::path dir_;
+  Json base_;
+};
+
+TEST_F(TokenizerJsonBadInput, UnsupportedModelTypeIsRefusedByName) {
+  base_["model"]["type"] = "WordPiece";
+  write(base_);
+  const std::string error = load_error();
+  EXPECT_NE(error.find((dir_ / "tokenizer.json").string()), std::string::npos) << error;
+  EXPECT_NE(error.find("WordPiece"), std::string::npos) << error;
+}
+
+TEST_F(TokenizerJsonBadInput, UnsupportedNormalizerIsRefusedByName) {
+  base_["normalizer"] = {{"type", "BertNormalizer"}};
+  write(base_);
+  EXPECT_NE(load_error().find("normalizer type BertNormalizer is not supported"),
+            std::string::npos);
+}
+
+TEST_F(TokenizerJsonBadInput, UnsupportedPreTokenizerIsRefusedByName) {
+  base_["pre_tokenizer"]["pretokenizers"][1] = {{"type", "UnicodeScripts"}};
+  write(base_);
+  EXPECT_NE(load_error().find("pre_tokenizer.pretokenizers[1]: pre_tokenizer type UnicodeScripts "
+                              "is not supported"),
+            std::string::npos)
+      << load_error();
+}
+
+TEST_F(TokenizerJsonBadInput, BadRegexIsRefusedWithItsPosition) {
+  base_["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = "(\\p{L}+";
+  write(base_);
+  EXPECT_NE(load_error().find("does not compile at offset"), std::string::npos) << load_error();
+}
+
+TEST_F(TokenizerJsonBadInput, MalformedJsonNamesFileAndPosition) {
+  std::ofstream(dir_ / "tokenizer.json") << "{\"model\": {\"type\": \"BPE\",, }";
+  const std::string error = load_error();
+  EXPECT_NE(error.find((dir_ / "tokenizer.json").string() + ": malformed JSON at byte 26"),
+            std::string::npos)
+      << error;
+}
+
+TEST_F(TokenizerJsonBadInput, MergeOfUnknownTokenIsRefused) {
+  base_["model"]["merges"][5] = "Ġzzzz qqqq";
+  write(base_);
+  EXPECT_NE(load_error().find("merge 5"), std::string::npos) << load_error();
+}
+
+TEST_F(TokenizerJsonBadInput, MissingTokenizerNamesTheFilesLookedFor) {
+  EXPECT_NE(load_error().find("no tokenizer (looked for tokenizer.json and tokenizer.model)"),
+            std::string::npos);
+}
+
+TEST_F(TokenizerJsonBadInput, BadConfigFlagNamesTheConfigFile) {
+  write(read_json_file(kFixtures / "llama2_spm" / "tokenizer.json"));
+  std::ofstream(dir_ / "tokenizer_config.json")
+      << R"({"tokenizer_class": "LlamaTokenizer", "legacy": "yes"})";
+  const std::string error = load_error();
+  EXPECT_NE(error.find((dir_ / "tokenizer_config.json").string() + ": legacy must be"),
+            std::string::npos)
+      << error;
+}
+
+TEST(TokenizerJson, InvalidUtf8TextIsAnInputError) {
+  const auto tokenizer = load_tokenizer_json(kFixtures / "gpt2_bytelevel");
+  EXPECT_THROW(tokenizer->encode("abc\xff"), InputError);
+}
+
+}  // namespace
+}  // namespace mmlu
