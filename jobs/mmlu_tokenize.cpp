@@ -1,6 +1,7 @@
 // mmlu_tokenize: a checkpoint's tokenizer as a filter, for debugging prompts and truncation.
 // Reads JSON Lines from stdin, each a JSON string, and writes one JSON array of ids per line
 // (or, with --decode, reads arrays of ids and writes the decoded strings).
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -27,7 +28,8 @@ int tokenize(int argc, char** argv) {
       "no-special", "no BOS/EOS (add_special_tokens=False)")(
       "as-written", "run tokenizer.json as the file says, not as transformers rebuilds it")(
       "decode", "read arrays of ids, write the decoded strings")("vocab-size",
-                                                                 "print the vocabulary size");
+                                                                 "print the vocabulary size")(
+      "stats", "print texts, tokens and encoding seconds to stderr (for bench/)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, described), vm);
@@ -48,6 +50,8 @@ int tokenize(int argc, char** argv) {
     return mmlu::kExitOk;
   }
   const bool special = !vm.count("no-special"), decode = vm.count("decode") > 0;
+  std::size_t texts = 0, tokens = 0;
+  std::chrono::steady_clock::duration encoding{};
   std::string line;
   for (std::size_t number = 1; std::getline(std::cin, line); ++number) {
     const std::string where = "stdin:" + std::to_string(number) + ": ";
@@ -75,8 +79,12 @@ int tokenize(int argc, char** argv) {
     } else {
       if (!input.is_string()) throw mmlu::InputError(where + "expected a JSON string");
       try {
-        std::cout << mmlu::Json(tokenizer->encode(input.get<std::string>(), special)).dump()
-                  << "\n";
+        const auto start = std::chrono::steady_clock::now();
+        const auto ids = tokenizer->encode(input.get<std::string>(), special);
+        encoding += std::chrono::steady_clock::now() - start;
+        ++texts;
+        tokens += ids.size();
+        std::cout << mmlu::Json(ids).dump() << "\n";
       } catch (const mmlu::InputError& e) {
         throw mmlu::InputError(where + e.what());
       }
@@ -84,6 +92,9 @@ int tokenize(int argc, char** argv) {
   }
   std::cout.flush();
   if (!std::cout) throw mmlu::Error("cannot write to stdout");
+  if (vm.count("stats"))
+    std::fprintf(stderr, "texts %zu tokens %zu encode_seconds %.6f\n", texts, tokens,
+                 std::chrono::duration<double>(encoding).count());
   return mmlu::kExitOk;
 }
 
