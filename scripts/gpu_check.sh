@@ -204,13 +204,14 @@ if [[ ${result[build]} == yes ]]; then
   if ((${#ldd_bad[@]})); then bad "libraries: ${ldd_bad[*]}"; else result[ldd]=yes; fi
 fi
 
-# ctest's summary line: "97% tests passed, 1 tests failed out of 57".
+# ctest's summary line: "97% tests passed, 1 tests failed out of 57" (CMake 3), or with no
+# failures "100% tests passed out of 2" (CMake 4 drops the ", 0 tests failed").
 count_tests() { # count_tests LOG: prints "PASSED FAILED"
-  local line total failed
-  line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$1" | tail -1)
+  local line total failed=0
+  line=$(grep -E 'tests passed(, [0-9]+ tests failed)? out of [0-9]+' "$1" | tail -1 || true)
   [[ -n $line ]] || { echo "0 0"; return; }
-  failed=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
-  total=$(sed -E 's/.* tests failed out of ([0-9]+).*/\1/' <<<"$line")
+  total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+  if [[ $line =~ ([0-9]+)\ tests\ failed ]]; then failed=${BASH_REMATCH[1]}; fi
   echo "$((total - failed)) $failed"
 }
 passed=0 failed=0 cuda_tests=0
