@@ -1,14 +1,87 @@
 // mmlu_eval: evaluates a language model on MMLU across MPI ranks (one rank per device).
+// topology -> plan -> data and tokenizer -> load -> schedule -> forward -> score -> results.
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 
+#include "mmlu/evaluation.hpp"
 #include "mmlu/job.hpp"
 #include "mmlu/launch.hpp"
 #include "mmlu/model_loader.hpp"
+#include "mmlu/report.hpp"
+#include "mmlu/results.hpp"
 #include "mmlu/version.hpp"
 
 namespace {
 
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// What the run evaluates, read and tokenised on every rank before the model loads, so bad data
+// or an unwritable output costs seconds, not a model load.
+struct Workload {
+  mmlu::Dataset data;
+  std::unique_ptr<mmlu::Tokenizer> tokenizer;
+  std::array<std::int64_t, 4> answer_ids{};
+  std::vector<mmlu::TokenizedQuestion> questions;
+  std::int64_t max_seq_len = 0;
+};
+
+Workload prepare_workload(const mmlu::Options& options, const mmlu::Launch& launch, bool leader) {
+  if (leader) mmlu::check_output_path(options.out, options.overwrite);
+  if (options.data.empty())
+    throw mmlu::InputError("--data is required (an MMLU directory or JSONL file)");
+  Workload w;
+  w.data = mmlu::load_dataset(options.data,
+                              {options.split, options.subjects, options.limit, options.shots});
+  w.tokenizer = mmlu::load_tokenizer(options.model);
+  w.max_seq_len =
+      options.max_seq_len > 0 ? options.max_seq_len : launch.config.max_position_embeddings;
+  const mmlu::PromptBuilder prompts(*w.tokenizer, w.max_seq_len, options.shots);
+  w.answer_ids = prompts.answer_ids();
+  w.questions = mmlu::tokenize_questions(w.data, prompts);
+  return w;
+}
+
+mmlu::Provenance provenance(const mmlu::Options& options, const mmlu::Launch& launch,
+                            const Workload& w) {
+  mmlu::Provenance p;
+  p.text["model_path"] = std::filesystem::absolute(options.model).string();
+  p.text["model_sha256"] = mmlu::checkpoint_fingerprint(options.model);
+  p.text["model_architecture"] = launch.config.architecture;
+  p.text["tokenizer"] = w.tokenizer->kind();
+  p.text["dtype"] = mmlu::dtype_name(launch.dtype);
+  p.text["data_path"] = std::filesystem::absolute(options.data).string();
+  p.text["data_sha256"] = w.data.sha256;
+  p.text["data_format"] = w.data.format;
+  p.text["split"] = w.data.split;
+  p.text["program_version"] = mmlu::program_version();
+  std::string hosts;
+  for (const auto& r : launch.mapping.ranks())
+    if (hosts.find(r.host) == std::string::npos) hosts += (hosts.empty() ? "" : ",") + r.host;
+  p.text["hosts"] = hosts;
+  std::string devices;
+  for (const auto& d : launch.device_by_rank) devices += (devices.empty() ? "" : "; ") + d;
+  p.text["devices"] = devices;
+  p.numbers["tp"] = launch.plan.tp;
+  p.numbers["dp"] = launch.plan.dp;
+  p.numbers["world_size"] = launch.mapping.world_size();
+  p.numbers["shots"] = options.shots;
+  p.numbers["max_seq_len"] = static_cast<double>(w.max_seq_len);
+  p.numbers["max_batch_tokens"] = static_cast<double>(options.max_batch_tokens);
+  p.numbers["limit"] = static_cast<double>(options.limit);
+  return p;
+}
+
 int evaluate(int argc, char** argv) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string start_time = utc_now();
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   const bool leader = rank == 0;
@@ -30,13 +103,75 @@ int evaluate(int argc, char** argv) {
   }
   if (options.plan) return mmlu::kExitOk;
 
+  Workload work =
+      mmlu::agreed(MPI_COMM_WORLD, [&] { return prepare_workload(options, launch, leader); });
+  if (leader) {
+    for (const std::string& warning : work.data.warnings)
+      std::fprintf(stderr, "mmlu_eval: warning: %s\n", warning.c_str());
+    std::int64_t tokens = 0, truncated = 0;
+    for (const auto& q : work.questions) {
+      tokens += static_cast<std::int64_t>(q.prompt.ids.size());
+      truncated += q.prompt.truncated;
+    }
+    std::printf(
+        "\ndata      %s: %zu subjects, %lld %s questions, %d-shot, %lld prompt tokens "
+        "(tokenizer: %s)\n",
+        options.data.string().c_str(), work.data.subjects.size(),
+        static_cast<long long>(work.questions.size()), work.data.split.c_str(), options.shots,
+        static_cast<long long>(tokens), work.tokenizer->kind().c_str());
+    if (truncated)
+      std::fprintf(stderr,
+                   "mmlu_eval: warning: %lld prompts are longer than --max-seq-len %lld even with "
+                   "no shots; they were left-truncated (flagged in the results)\n",
+                   static_cast<long long>(truncated), static_cast<long long>(work.max_seq_len));
+    std::fflush(stdout);
+  }
+
   const mmlu::LoadedModel loaded = mmlu::load_model(launch, options);
   const std::string report = mmlu::format_load_reports(launch, loaded.report);
-  if (leader)
-    std::printf(
-        "\n%s\nmmlu_eval %s: this build plans, checks layouts and loads the model; evaluating "
-        "is not implemented yet, so the run stops here.\n",
-        report.c_str(), mmlu::program_version());
+  if (leader) {
+    std::printf("\n%s\n", report.c_str());
+    std::fflush(stdout);
+  }
+
+  const auto eval_start = std::chrono::steady_clock::now();
+  mmlu::Progress progress(
+      leader ? mmlu::Progress::parse_style(options.progress, stderr) : mmlu::Progress::Style::none,
+      static_cast<std::int64_t>(work.questions.size()));
+  const mmlu::RankLayout& me = launch.mapping.self();
+  const std::vector<mmlu::QuestionResult> mine =
+      mmlu::evaluate_share(*loaded.model, work.data, work.questions, work.answer_ids,
+                           {me.dp_rank, launch.plan.dp, options.max_batch_tokens}, &progress);
+  const std::vector<mmlu::QuestionResult> all =
+      mmlu::gather_results(MPI_COMM_WORLD, mine, me.tp_rank == 0);
+  const double eval_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
+  progress.finish();
+
+  std::vector<std::string> subject_names;
+  for (const auto& s : work.data.subjects) subject_names.push_back(s.name);
+  mmlu::agreed(MPI_COMM_WORLD, [&] {
+    if (!leader) return;
+    if (all.size() != work.questions.size())
+      throw mmlu::Error("gathered " + std::to_string(all.size()) + " results for " +
+                        std::to_string(work.questions.size()) + " questions");
+    mmlu::Provenance p = provenance(options, launch, work);
+    p.text["start_time"] = start_time;
+    p.text["end_time"] = utc_now();
+    p.numbers["eval_seconds"] = eval_seconds;
+    p.numbers["load_seconds"] = loaded.report.seconds;
+    p.numbers["total_seconds"] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    p.numbers["questions_per_second"] =
+        eval_seconds > 0 ? static_cast<double>(all.size()) / eval_seconds : 0.0;
+    mmlu::write_results_file(options.out, subject_names, all, p);
+  });
+  if (leader) {
+    std::printf("\n%s\nwrote %s: %zu questions in %.1f s (%.1f questions/s)\n",
+                mmlu::format_summary(mmlu::summarize(subject_names, all)).c_str(),
+                options.out.string().c_str(), all.size(), eval_seconds,
+                eval_seconds > 0 ? static_cast<double>(all.size()) / eval_seconds : 0.0);
+  }
   return mmlu::kExitOk;
 }
 

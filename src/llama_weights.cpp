@@ -108,12 +108,34 @@ std::vector<torch::Tensor> LlamaWeights::all() const {
   return out;
 }
 
-LlamaWeights load_llama_shard(const Checkpoint& checkpoint, const ModelConfig& c,
-                              const ShardSpec& spec) {
+namespace {
+
+// Random weights of a checkpoint's shapes, for benchmarks without one: the same slices as
+// ShardReader, drawn on the device (normal, std 0.02; norms are ones).
+class RandomShardSource {
+ public:
+  explicit RandomShardSource(const ShardSpec& spec) : spec_(spec) {}
+  torch::Tensor slice(const std::string& name, std::vector<std::int64_t> shape, int dim,
+                      std::int64_t, std::int64_t length) const {
+    shape[static_cast<std::size_t>(dim)] = length;
+    return whole(name, shape);
+  }
+  torch::Tensor whole(const std::string& name, const std::vector<std::int64_t>& shape) const {
+    const auto options = torch::TensorOptions().dtype(spec_.dtype).device(spec_.device);
+    if (name.ends_with("norm.weight")) return torch::ones(shape, options);
+    return torch::empty(shape, options).normal_(0.0, 0.02);
+  }
+
+ private:
+  ShardSpec spec_;
+};
+
+// One rank's shard from `read` (a ShardReader or RandomShardSource).
+template <class Source>
+LlamaWeights assemble_shard(const Source& read, const ModelConfig& c, const ShardSpec& spec) {
   const std::string problem = tp_structural_problem(c, spec.tp, spec.tp, spec.tp);
   if (!problem.empty()) throw InputError("--tp " + std::to_string(spec.tp) + " " + problem);
   const ShardLayout s = shard_layout(c, spec.tp_rank, spec.tp);
-  const ShardReader read(checkpoint, spec);
   const std::int64_t h = c.hidden_size, hd = c.head_dim, i = c.intermediate_size;
   const std::int64_t q_rows = c.num_attention_heads * hd, kv_rows = c.num_key_value_heads * hd;
 
@@ -153,6 +175,17 @@ LlamaWeights load_llama_shard(const Checkpoint& checkpoint, const ModelConfig& c
       throw Error("weight loaded on " + t.device().str() + " instead of the rank's device " +
                   spec.device.str());
   return w;
+}
+
+}  // namespace
+
+LlamaWeights load_llama_shard(const Checkpoint& checkpoint, const ModelConfig& config,
+                              const ShardSpec& spec) {
+  return assemble_shard(ShardReader(checkpoint, spec), config, spec);
+}
+
+LlamaWeights random_llama_shard(const ModelConfig& config, const ShardSpec& spec) {
+  return assemble_shard(RandomShardSource(spec), config, spec);
 }
 
 }  // namespace mmlu

@@ -39,7 +39,18 @@ po::options_description describe() {
      "run dtype: auto (the checkpoint's torch_dtype), fp32, bf16 or fp16")
     ("plan", po::bool_switch(), "print the per-rank layout plan and exit")
     ("max-batch-tokens", po::value<std::int64_t>()->default_value(4096),
-     "most prompt tokens in one forward batch (sizes the activation and KV budget)");
+     "most prompt tokens in one forward batch (sizes the activation and KV budget)")
+    ("split", po::value<std::string>()->default_value("test"), "evaluated split: test or val")
+    ("subjects", po::value<std::string>(), "comma-separated subjects (default: all found)")
+    ("limit", po::value<std::int64_t>()->default_value(0),
+     "evaluate only the first N questions of each subject (0: all)")
+    ("shots", po::value<int>()->default_value(5), "few-shot examples per prompt (dev rows)")
+    ("max-seq-len", po::value<std::int64_t>()->default_value(0),
+     "longest prompt in tokens; longer ones drop shots from the end (0: the model's "
+     "max_position_embeddings)")
+    ("overwrite", po::bool_switch(), "replace an existing results file")
+    ("progress", po::value<std::string>()->default_value("auto"),
+     "progress on rank 0: auto (a bar on a terminal, else lines), bar, lines or none");
   // clang-format on
   return d;
 }
@@ -48,7 +59,9 @@ std::filesystem::path path_option(const po::variables_map& vm, const po::variabl
                                   const char* key, const std::filesystem::path& config_dir) {
   if (!vm.count(key)) return {};
   std::filesystem::path p = vm[key].as<std::string>();
-  const bool from_file = !cmd.count(key) && !vm[key].defaulted();
+  // `cmd` holds defaults too (stored as defaulted): only a value typed on the command line wins.
+  const bool typed = cmd.count(key) && !cmd[key].defaulted();
+  const bool from_file = !typed && !vm[key].defaulted();
   if (from_file && p.is_relative()) p = config_dir / p;
   return p.lexically_normal();
 }
@@ -127,6 +140,25 @@ Options parse_options(int argc, const char* const* argv,
   if (o.max_batch_tokens < 1)
     throw InputError("--max-batch-tokens: must be at least 1, got " +
                      std::to_string(o.max_batch_tokens));
+  o.split = vm["split"].as<std::string>();
+  if (o.split != "test" && o.split != "val")
+    throw InputError("--split: expected test or val, got '" + o.split + "'");
+  if (vm.count("subjects")) {
+    std::stringstream list(vm["subjects"].as<std::string>());
+    for (std::string s; std::getline(list, s, ',');)
+      if (!s.empty()) o.subjects.push_back(s);
+    if (o.subjects.empty()) throw InputError("--subjects: expected a comma-separated list");
+  }
+  o.limit = vm["limit"].as<std::int64_t>();
+  if (o.limit < 0) throw InputError("--limit: must be 0 (all) or more");
+  o.shots = vm["shots"].as<int>();
+  if (o.shots < 0 || o.shots > 64) throw InputError("--shots: expected 0 to 64");
+  o.max_seq_len = vm["max-seq-len"].as<std::int64_t>();
+  if (o.max_seq_len < 0) throw InputError("--max-seq-len: must be 0 (the model's) or more");
+  o.overwrite = vm["overwrite"].as<bool>();
+  o.progress = vm["progress"].as<std::string>();
+  if (o.progress != "auto" && o.progress != "bar" && o.progress != "lines" && o.progress != "none")
+    throw InputError("--progress: expected auto, bar, lines or none, got '" + o.progress + "'");
   if (o.model.empty()) throw InputError("--model is required (or --config FILE naming one)");
   return o;
 }

@@ -27,13 +27,6 @@ const std::map<std::string, StDType>& dtype_names() {
   return names;
 }
 
-// The little-endian u64 at the start of a file image of at least 8 bytes.
-std::uint64_t header_length(const std::uint8_t* bytes) {
-  std::uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[i];
-  return n;
-}
-
 // a * b, or false when it overflows 64 bits.
 bool multiply(std::uint64_t a, std::uint64_t b, std::uint64_t* out) {
   return !__builtin_mul_overflow(a, b, out);
@@ -113,7 +106,7 @@ std::vector<TensorInfo> parse_safetensors(const std::uint8_t* bytes, std::uint64
   if (size < 8)
     throw InputError(origin + ": file of " + std::to_string(size) +
                      " bytes is too short for a safetensors header");
-  const std::uint64_t n = header_length(bytes);
+  const std::uint64_t n = safetensors_header_length(bytes);
   if (n > kMaxSafetensorsHeader)
     throw InputError(origin + ": header length " + std::to_string(n) + " exceeds the limit of " +
                      std::to_string(kMaxSafetensorsHeader));
@@ -197,7 +190,7 @@ SafetensorsFile::SafetensorsFile(const fs::path& path)
   const std::uint8_t* bytes = map_->data() ? map_->data() : kEmpty;
   for (TensorInfo& t : parse_safetensors(bytes, map_->size(), path.string()))
     tensors_.emplace(t.name, std::move(t));
-  data_start_ = bytes + 8 + header_length(bytes);
+  data_start_ = bytes + 8 + safetensors_header_length(bytes);
 }
 
 void SafetensorsFile::release(const TensorInfo& info) const {
@@ -284,6 +277,12 @@ TensorRef Checkpoint::get(const std::string& name) const {
   if (it == index_.end())
     throw InputError(dir_.string() + ": checkpoint has no tensor '" + name + "'");
   return it->second;
+}
+
+std::uint64_t safetensors_header_length(const std::uint8_t* bytes) {
+  std::uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[i];
+  return n;
 }
 
 }  // namespace mmlu

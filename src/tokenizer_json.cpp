@@ -719,7 +719,8 @@ class TokenizerJson : public Tokenizer {
     tokens.reserve(ids.size());
     for (std::int64_t id : ids) {
       if (id < 0 || id >= vocab_size() || !id_known[static_cast<std::size_t>(id)])
-        throw InputError("token id " + std::to_string(id) + " is not in the tokenizer's vocabulary");
+        throw InputError("token id " + std::to_string(id) +
+                         " is not in the tokenizer's vocabulary");
       tokens.push_back(id_to_token[static_cast<std::size_t>(id)]);
     }
     if (!decoder) {

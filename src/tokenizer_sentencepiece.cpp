@@ -42,7 +42,8 @@ class SentencePieceTokenizer : public Tokenizer {
     std::vector<int> pieces;
     for (std::int64_t id : ids) {
       if (id < 0 || id >= processor_.GetPieceSize())
-        throw InputError("token id " + std::to_string(id) + " outside the SentencePiece vocabulary");
+        throw InputError("token id " + std::to_string(id) +
+                         " outside the SentencePiece vocabulary");
       pieces.push_back(static_cast<int>(id));
     }
     std::string text;

@@ -52,4 +52,8 @@ struct LlamaWeights {
 LlamaWeights load_llama_shard(const Checkpoint& checkpoint, const ModelConfig& config,
                               const ShardSpec& spec);
 
+// Random weights of the same shapes, made on spec.device with no checkpoint (benchmarks of any
+// model shape: --synthetic-weights).
+LlamaWeights random_llama_shard(const ModelConfig& config, const ShardSpec& spec);
+
 }  // namespace mmlu

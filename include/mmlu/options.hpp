@@ -24,6 +24,13 @@ struct Options {
   std::optional<DType> dtype;  // empty = auto: the checkpoint's torch_dtype
   bool plan = false;
   std::int64_t max_batch_tokens = 4096;
+  std::string split = "test";
+  std::vector<std::string> subjects;  // empty: all
+  std::int64_t limit = 0;             // 0: all questions
+  int shots = 5;
+  std::int64_t max_seq_len = 0;  // 0: the model's max_position_embeddings
+  bool overwrite = false;
+  std::string progress = "auto";  // auto, bar, lines, none
 };
 
 // Parses argv. When neither --config nor --model is given, `default_config` (if it exists)

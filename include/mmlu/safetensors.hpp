@@ -28,6 +28,9 @@ struct TensorInfo {
 // The largest header the reference reader accepts.
 inline constexpr std::uint64_t kMaxSafetensorsHeader = 100000000;
 
+// The little-endian u64 that starts every safetensors file: the header's length in bytes.
+std::uint64_t safetensors_header_length(const std::uint8_t* first_8_bytes);
+
 // Validates a whole file image: 8-byte little-endian header length, UTF-8 JSON header, tensors
 // contiguous from offset 0 with byte sizes matching their shapes, the buffer ending exactly at
 // the end. Throws InputError "ORIGIN: ..." on the first rule broken.

@@ -45,8 +45,8 @@ expect_refusal() {  # expect_refusal NAME NP PATTERN ARGS...: exit 2, one stderr
   check "$name" $?
 }
 
-# The embedded default, as the README's first command runs it.
-expect_ok "bare run plans the embedded model" 4 'layout +tp=1 dp=4'
+# The embedded default's plan.
+expect_ok "bare run plans the embedded model" 4 'layout +tp=1 dp=4' --plan
 [ "$(grep -cE '^[0-3] +[^ ]+ +[0-3] +cpu +0 +[0-3] ' <<<"$out")" -eq 4 ]
 check "bare run lists four ranks" $?
 
@@ -74,12 +74,57 @@ mkdir -p "$tmp/gpt2"
 printf '{"architectures": ["GPT2LMHeadModel"]}' >"$tmp/gpt2/config.json"
 expect_refusal "other architecture" 2 "architecture 'GPT2LMHeadModel' is not supported" --model "$tmp/gpt2"
 
-printf 'model = %s\nshots = 5\n' "$repo/configs/embedded/model" >"$tmp/bad.ini"
-expect_refusal "unknown INI key" 2 "$tmp/bad.ini: unknown key 'shots'" --config "$tmp/bad.ini"
+printf 'model = %s\nbatchsize = 5\n' "$repo/configs/embedded/model" >"$tmp/bad.ini"
+expect_refusal "unknown INI key" 2 "$tmp/bad.ini: unknown key 'batchsize'" --config "$tmp/bad.ini"
 
 printf 'model = %s\ntp = 2\n' "$repo/configs/embedded/model" >"$tmp/good.ini"
 expect_ok "INI file read" 2 'layout +tp=2 dp=1' --config "$tmp/good.ini" --plan
 expect_ok "command line wins over INI" 2 'layout +tp=1 dp=2' --config "$tmp/good.ini" --plan --tp 1
+
+# A whole run on the embedded default, writing where told.
+expect_ok "embedded run writes its results" 4 "wrote $tmp/run.h5: 120 questions" --out "$tmp/run.h5"
+[ -f "$tmp/run.h5" ] && ! ls "$tmp"/*.tmp >/dev/null 2>&1
+check "results file in place, no temporary left" $?
+
+# Bad data, tokenizer and output: one line, exit 2, and no results file created or replaced.
+model=$repo/configs/embedded/model
+data=$repo/configs/embedded/data
+make_data() {  # a writable copy of the embedded data in $tmp/$1
+  rm -rf "${tmp:?}/$1" && cp -r "$data" "$tmp/$1"
+}
+refuse_eval() {  # refuse_eval NAME PATTERN ARGS...: refusal, and $tmp/out.h5 never appears
+  local name=$1 pattern=$2
+  shift 2
+  expect_refusal "$name" 2 "$pattern" --model "$model" --out "$tmp/out.h5" "$@"
+  [ ! -e "$tmp/out.h5" ] && [ ! -e "$tmp/out.h5.tmp" ]
+  check "$name: no results file" $?
+}
+make_data quote
+printf 'ok,a,b,c,d,A\n"never closed,a,b,c,d,B\n' >"$tmp/quote/test/philosophy_test.csv"
+refuse_eval "unterminated quote" "$tmp/quote/test/philosophy_test.csv:2: unterminated quoted field" --data "$tmp/quote"
+make_data fields
+printf 'q,a,b,c,d,A\nq,a,b,c,A\n' >"$tmp/fields/test/miscellaneous_test.csv"
+refuse_eval "row with five fields" "$tmp/fields/test/miscellaneous_test.csv:2: expected 6 fields" --data "$tmp/fields"
+make_data answer
+printf 'q,a,b,c,d,F\n' >"$tmp/answer/test/miscellaneous_test.csv"
+refuse_eval "answer outside A-D" 'answer "F" is not one of A, B, C, D' --data "$tmp/answer"
+make_data nodev
+rm "$tmp/nodev/dev/philosophy_dev.csv"
+refuse_eval "missing dev file" "$tmp/nodev/dev/philosophy_dev.csv: no such file" --data "$tmp/nodev"
+make_data utf8
+printf 'caf\xe9,a,b,c,d,A\n' >"$tmp/utf8/test/philosophy_test.csv"
+refuse_eval "not UTF-8" "$tmp/utf8/test/philosophy_test.csv:1: not valid UTF-8" --data "$tmp/utf8"
+refuse_eval "unknown subject" "no subject astrology in the test split \(available: elementary_mathematics, " --data "$data" --subjects astrology
+refuse_eval "missing data" "$tmp/nodata: no such file or directory" --data "$tmp/nodata"
+mkdir -p "$tmp/notok"
+cp "$model/config.json" "$model/model.safetensors" "$tmp/notok/"
+expect_refusal "missing tokenizer" 2 "$tmp/notok: no tokenizer \(looked for tokenizer.json and tokenizer.model\)" --model "$tmp/notok" --data "$data" --out "$tmp/out.h5"
+expect_refusal "output directory missing" 2 "$tmp/nodir/r.h5: no directory" --data "$data" --out "$tmp/nodir/r.h5"
+printf 'precious' >"$tmp/exists.h5"
+expect_refusal "existing output without --overwrite" 2 "$tmp/exists.h5: exists \(pass --overwrite" --data "$data" --out "$tmp/exists.h5"
+[ "$(cat "$tmp/exists.h5")" = precious ]
+check "existing output untouched" $?
+expect_refusal "bad --split" 2 "--split: expected test or val" --split train
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

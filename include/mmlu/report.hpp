@@ -1,0 +1,31 @@
+#pragma once
+// Results as people read them: the summary table a run prints, and the comparison of two runs
+// (per subject and overall, with a paired test on the questions both answered) that regression
+// sweeps gate on.
+#include <string>
+
+#include "mmlu/results.hpp"
+
+namespace mmlu {
+
+// Overall, per category and per subject accuracy.
+std::string format_summary(const Summary& summary);
+
+// Provenance lines and the summary of a results file.
+std::string format_results_file(const ResultsFile& file);
+
+struct Comparison {
+  std::string text;            // the table
+  double delta_points = 0;     // NEW - BASE accuracy (micro), in percentage points
+  std::int64_t paired = 0;     // questions in both files (same subject and row)
+  std::int64_t base_only = 0;  // correct in BASE only, among the paired
+  std::int64_t new_only = 0;   // correct in NEW only, among the paired
+  double p_value = 1;          // exact two-sided McNemar (sign) test on those discordant pairs
+};
+
+Comparison compare_results(const ResultsFile& base, const ResultsFile& next);
+
+// Two-sided exact binomial test of k successes in n trials at p = 1/2.
+double two_sided_sign_test(std::int64_t k, std::int64_t n);
+
+}  // namespace mmlu

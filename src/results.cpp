@@ -1,0 +1,433 @@
+#include "mmlu/results.hpp"
+
+#include <fcntl.h>
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <functional>
+
+#include "mmlu/error.hpp"
+#include "mmlu/mpi.hpp"
+#include "mmlu/safetensors.hpp"
+#include "mmlu/sha256.hpp"
+#include "mmlu/subjects.hpp"
+
+namespace mmlu {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kCategories[] = {"STEM", "humanities", "social sciences", "other"};
+
+// ---- HDF5 handles and helpers ----------------------------------------------------------------
+
+// One HDF5 identifier, closed by the function that matches its kind.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
+    if (id_ < 0) throw Error("HDF5: cannot " + what);
+  }
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  operator hid_t() const { return id_; }
+  // Closes now and reports failure (a file's close is where its last writes happen).
+  void close(const std::string& what) {
+    const herr_t status = close_(id_);
+    id_ = -1;
+    if (status < 0) throw Error("HDF5: cannot " + what);
+  }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) throw Error("HDF5: cannot " + what);
+}
+
+// HDF5 prints its error stack to stderr by default; ours carry the context instead.
+void silence_hdf5() {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
+
+Handle string_type() {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "make a string type");
+  check(H5Tset_size(type, H5T_VARIABLE), "size a string type");
+  check(H5Tset_cset(type, H5T_CSET_UTF8), "set UTF-8");
+  return type;
+}
+
+void write_text_attribute(hid_t where, const std::string& name, const std::string& value) {
+  Handle type = string_type();
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "make a scalar space");
+  Handle attr(H5Acreate2(where, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+              "create attribute " + name);
+  const char* text = value.c_str();
+  check(H5Awrite(attr, type, &text), "write attribute " + name);
+}
+
+void write_number_attribute(hid_t where, const std::string& name, double value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "make a scalar space");
+  Handle attr(H5Acreate2(where, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT),
+              H5Aclose, "create attribute " + name);
+  check(H5Awrite(attr, H5T_NATIVE_DOUBLE, &value), "write attribute " + name);
+}
+
+template <class T>
+void write_column(hid_t group, const std::string& name, hid_t type, const std::vector<T>& values,
+                  hsize_t width = 1) {
+  const hsize_t dims[2] = {static_cast<hsize_t>(values.size()) / width, width};
+  Handle space(H5Screate_simple(width == 1 ? 1 : 2, dims, nullptr), H5Sclose,
+               "make the space of " + name);
+  Handle set(H5Dcreate2(group, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             H5Dclose, "create dataset " + name);
+  if (!values.empty())
+    check(H5Dwrite(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "write " + name);
+}
+
+void write_strings(hid_t group, const std::string& name, const std::vector<std::string>& values) {
+  std::vector<const char*> pointers;
+  for (const auto& v : values) pointers.push_back(v.c_str());
+  Handle type = string_type();
+  write_column(group, name, type, pointers);
+}
+
+void write_scores(hid_t file, const char* group_name, const std::vector<Score>& scores,
+                  bool subjects) {
+  Handle group(H5Gcreate2(file, group_name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+               std::string("create group ") + group_name);
+  std::vector<std::string> names, categories, subcategories;
+  std::vector<std::int64_t> n, correct;
+  std::vector<double> accuracy;
+  for (const Score& s : scores) {
+    names.push_back(s.name);
+    categories.push_back(s.category);
+    subcategories.push_back(s.subcategory);
+    n.push_back(s.n);
+    correct.push_back(s.correct);
+    accuracy.push_back(s.accuracy);
+  }
+  write_strings(group, "name", names);
+  if (subjects) {
+    write_strings(group, "category", categories);
+    write_strings(group, "subcategory", subcategories);
+  }
+  write_column(group, "n", H5T_NATIVE_INT64, n);
+  write_column(group, "correct", H5T_NATIVE_INT64, correct);
+  write_column(group, "accuracy", H5T_NATIVE_DOUBLE, accuracy);
+}
+
+// ---- reading ---------------------------------------------------------------------------------
+
+std::vector<hsize_t> dims_of(hid_t set) {
+  Handle space(H5Dget_space(set), H5Sclose, "read a dataset's space");
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 0) throw Error("HDF5: cannot read a dataset's rank");
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  return dims;
+}
+
+template <class T>
+std::vector<T> read_column(hid_t group, const std::string& name, hid_t type, hsize_t width = 1) {
+  if (H5Lexists(group, name.c_str(), H5P_DEFAULT) <= 0) throw Error("missing dataset " + name);
+  Handle set(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, "open " + name);
+  const auto dims = dims_of(set);
+  if (dims.empty() || (width > 1 && (dims.size() != 2 || dims[1] != width)))
+    throw Error("dataset " + name + " has the wrong shape");
+  std::vector<T> values(static_cast<std::size_t>(dims[0] * width));
+  if (!values.empty())
+    check(H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "read " + name);
+  return values;
+}
+
+std::vector<std::string> read_strings(hid_t group, const std::string& name) {
+  Handle type = string_type();
+  std::vector<char*> pointers = read_column<char*>(group, name, type);
+  std::vector<std::string> values;
+  for (char* p : pointers) {
+    values.emplace_back(p ? p : "");
+    H5free_memory(p);
+  }
+  return values;
+}
+
+void read_attributes(hid_t file, Provenance& provenance) {
+  H5O_info_t info;
+  check(H5Oget_info2(file, &info, H5O_INFO_NUM_ATTRS), "list attributes");
+  for (hsize_t i = 0; i < info.num_attrs; ++i) {
+    Handle attr(H5Aopen_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT),
+                H5Aclose, "open an attribute");
+    char name[256];
+    H5Aget_name(attr, sizeof name, name);
+    Handle type(H5Aget_type(attr), H5Tclose, "read an attribute's type");
+    if (H5Tget_class(type) == H5T_STRING) {
+      Handle memory = string_type();
+      if (H5Tis_variable_str(type) > 0) {
+        char* text = nullptr;
+        check(H5Aread(attr, memory, &text), std::string("read attribute ") + name);
+        provenance.text[name] = text ? text : "";
+        H5free_memory(text);
+      } else {
+        std::string text(H5Tget_size(type), '\0');
+        Handle fixed(H5Tcopy(type), H5Tclose, "copy a string type");
+        check(H5Aread(attr, fixed, text.data()), std::string("read attribute ") + name);
+        provenance.text[name] = text.c_str();
+      }
+    } else {
+      double value = 0;
+      check(H5Aread(attr, H5T_NATIVE_DOUBLE, &value), std::string("read attribute ") + name);
+      provenance.numbers[name] = value;
+    }
+  }
+}
+
+}  // namespace
+
+Summary summarize(const std::vector<std::string>& subject_names,
+                  const std::vector<QuestionResult>& questions) {
+  Summary summary;
+  for (const auto& name : subject_names) {
+    const SubjectInfo info = subject_info(name);
+    summary.subjects.push_back({name, info.category, info.subcategory, 0, 0, 0});
+  }
+  for (const QuestionResult& q : questions) {
+    if (q.subject < 0 || static_cast<std::size_t>(q.subject) >= summary.subjects.size())
+      throw Error("question result names subject " + std::to_string(q.subject) +
+                  ", beyond the list of subjects");
+    Score& s = summary.subjects[static_cast<std::size_t>(q.subject)];
+    ++s.n;
+    s.correct += q.pred == q.gold;
+  }
+  double macro = 0;
+  std::int64_t with_questions = 0;
+  for (Score& s : summary.subjects) {
+    s.accuracy = s.n ? static_cast<double>(s.correct) / static_cast<double>(s.n) : 0.0;
+    summary.n += s.n;
+    summary.correct += s.correct;
+    if (s.n) {
+      macro += s.accuracy;
+      ++with_questions;
+    }
+  }
+  summary.accuracy =
+      summary.n ? static_cast<double>(summary.correct) / static_cast<double>(summary.n) : 0.0;
+  summary.accuracy_macro = with_questions ? macro / static_cast<double>(with_questions) : 0.0;
+  for (const char* category : kCategories) {
+    Score c{category, "", "", 0, 0, 0};
+    for (const Score& s : summary.subjects)
+      if (s.category == category) {
+        c.n += s.n;
+        c.correct += s.correct;
+      }
+    if (c.n == 0) continue;
+    c.accuracy = static_cast<double>(c.correct) / static_cast<double>(c.n);
+    summary.categories.push_back(c);
+  }
+  return summary;
+}
+
+std::vector<QuestionResult> gather_results(MPI_Comm comm, const std::vector<QuestionResult>& mine,
+                                           bool contribute) {
+  int rank = 0, size = 1;
+  check_mpi(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank");
+  check_mpi(MPI_Comm_size(comm, &size), "MPI_Comm_size");
+  const int bytes = contribute ? static_cast<int>(mine.size() * sizeof(QuestionResult)) : 0;
+  std::vector<int> counts(static_cast<std::size_t>(size)), offsets(static_cast<std::size_t>(size));
+  check_mpi(MPI_Gather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm), "MPI_Gather");
+  std::vector<QuestionResult> all;
+  if (rank == 0) {
+    std::int64_t total = 0;
+    for (int r = 0; r < size; ++r) {
+      offsets[static_cast<std::size_t>(r)] = static_cast<int>(total);
+      total += counts[static_cast<std::size_t>(r)];
+    }
+    all.resize(static_cast<std::size_t>(total) / sizeof(QuestionResult));
+  }
+  check_mpi(MPI_Gatherv(mine.data(), bytes, MPI_BYTE, all.data(), counts.data(), offsets.data(),
+                        MPI_BYTE, 0, comm),
+            "MPI_Gatherv");
+  std::sort(all.begin(), all.end(), [](const QuestionResult& a, const QuestionResult& b) {
+    return a.subject != b.subject ? a.subject < b.subject : a.index < b.index;
+  });
+  return all;
+}
+
+void check_output_path(const fs::path& out, bool overwrite) {
+  std::error_code ec;
+  if (fs::exists(out, ec) && !overwrite)
+    throw InputError(out.string() + ": exists (pass --overwrite to replace it)");
+  if (fs::is_directory(out, ec)) throw InputError(out.string() + ": is a directory");
+  const fs::path dir = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+  if (!fs::is_directory(dir, ec)) throw InputError(out.string() + ": no directory " + dir.string());
+  const fs::path probe = out.string() + ".tmp";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) {
+    if (errno == EEXIST)
+      throw InputError(probe.string() +
+                       ": exists (another run writing the same results file, or a crashed one; "
+                       "remove it)");
+    throw InputError(out.string() + ": cannot be written (" + std::strerror(errno) + ")");
+  }
+  ::close(fd);
+  fs::remove(probe, ec);
+}
+
+void write_results_file(const fs::path& out, const std::vector<std::string>& subject_names,
+                        const std::vector<QuestionResult>& questions,
+                        const Provenance& provenance) {
+  silence_hdf5();
+  const Summary summary = summarize(subject_names, questions);
+  const fs::path tmp = out.string() + ".tmp";
+  try {
+    {
+      Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                  "create " + tmp.string());
+      write_number_attribute(file, "accuracy", summary.accuracy);
+      write_number_attribute(file, "accuracy_macro", summary.accuracy_macro);
+      write_number_attribute(file, "questions", static_cast<double>(summary.n));
+      for (const auto& [name, value] : provenance.text) write_text_attribute(file, name, value);
+      for (const auto& [name, value] : provenance.numbers)
+        write_number_attribute(file, name, value);
+
+      Handle group(H5Gcreate2(file, "questions", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                   "create group questions");
+      std::vector<std::int32_t> subject, gold, pred, prompt_tokens, shots;
+      std::vector<std::int64_t> index;
+      std::vector<std::uint8_t> truncated;
+      std::vector<float> logprobs;
+      for (const QuestionResult& q : questions) {
+        subject.push_back(q.subject);
+        index.push_back(q.index);
+        gold.push_back(q.gold);
+        pred.push_back(q.pred);
+        prompt_tokens.push_back(q.prompt_tokens);
+        shots.push_back(q.shots);
+        truncated.push_back(static_cast<std::uint8_t>(q.truncated));
+        logprobs.insert(logprobs.end(), q.logprobs.begin(), q.logprobs.end());
+      }
+      write_column(group, "subject", H5T_NATIVE_INT32, subject);
+      write_column(group, "index", H5T_NATIVE_INT64, index);
+      write_column(group, "gold", H5T_NATIVE_INT32, gold);
+      write_column(group, "pred", H5T_NATIVE_INT32, pred);
+      write_column(group, "logprobs", H5T_NATIVE_FLOAT, logprobs, 4);
+      write_column(group, "prompt_tokens", H5T_NATIVE_INT32, prompt_tokens);
+      write_column(group, "shots", H5T_NATIVE_INT32, shots);
+      write_column(group, "truncated", H5T_NATIVE_UINT8, truncated);
+      group.close("close group questions");
+      write_scores(file, "subjects", summary.subjects, true);
+      write_scores(file, "categories", summary.categories, false);
+      file.close("write " + tmp.string());
+    }
+    // Durable before it becomes visible: a crash after the rename leaves a whole file.
+    const int fd = ::open(tmp.c_str(), O_RDONLY);
+    if (fd < 0 || ::fsync(fd) != 0) {
+      if (fd >= 0) ::close(fd);
+      throw Error(tmp.string() + ": cannot be flushed to disk (" + std::strerror(errno) + ")");
+    }
+    ::close(fd);
+    std::error_code ec;
+    fs::rename(tmp, out, ec);
+    if (ec) throw Error(out.string() + ": cannot be renamed into place (" + ec.message() + ")");
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  }
+}
+
+ResultsFile read_results_file(const fs::path& path) {
+  silence_hdf5();
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw InputError(path.string() + ": no such file");
+  if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(path.string() + ": not an HDF5 file");
+  ResultsFile results;
+  results.path = path;
+  try {
+    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
+                "open " + path.string());
+    read_attributes(file, results.provenance);
+    for (const char* derived : {"accuracy", "accuracy_macro", "questions"})
+      results.provenance.numbers.erase(derived);
+    if (H5Lexists(file, "questions", H5P_DEFAULT) <= 0 ||
+        H5Lexists(file, "subjects", H5P_DEFAULT) <= 0)
+      throw Error("no /questions or /subjects group");
+    Handle subjects(H5Gopen2(file, "subjects", H5P_DEFAULT), H5Gclose, "open /subjects");
+    results.subject_names = read_strings(subjects, "name");
+    Handle group(H5Gopen2(file, "questions", H5P_DEFAULT), H5Gclose, "open /questions");
+    const auto subject = read_column<std::int32_t>(group, "subject", H5T_NATIVE_INT32);
+    const auto index = read_column<std::int64_t>(group, "index", H5T_NATIVE_INT64);
+    const auto gold = read_column<std::int32_t>(group, "gold", H5T_NATIVE_INT32);
+    const auto pred = read_column<std::int32_t>(group, "pred", H5T_NATIVE_INT32);
+    const auto logprobs = read_column<float>(group, "logprobs", H5T_NATIVE_FLOAT, 4);
+    const auto tokens = read_column<std::int32_t>(group, "prompt_tokens", H5T_NATIVE_INT32);
+    const auto shots = read_column<std::int32_t>(group, "shots", H5T_NATIVE_INT32);
+    const auto truncated = read_column<std::uint8_t>(group, "truncated", H5T_NATIVE_UINT8);
+    const std::size_t n = subject.size();
+    for (std::size_t size : {index.size(), gold.size(), pred.size(), logprobs.size() / 4,
+                             tokens.size(), shots.size(), truncated.size()})
+      if (size != n) throw Error("/questions columns differ in length");
+    for (std::size_t i = 0; i < n; ++i) {
+      QuestionResult q;
+      q.subject = subject[i];
+      q.index = index[i];
+      q.gold = gold[i];
+      q.pred = pred[i];
+      std::copy(logprobs.begin() + static_cast<std::ptrdiff_t>(4 * i),
+                logprobs.begin() + static_cast<std::ptrdiff_t>(4 * i + 4), q.logprobs.begin());
+      q.prompt_tokens = tokens[i];
+      q.shots = shots[i];
+      q.truncated = truncated[i];
+      results.questions.push_back(q);
+    }
+    results.summary = summarize(results.subject_names, results.questions);
+  } catch (const InputError&) {
+    throw;
+  } catch (const Error& e) {
+    throw InputError(path.string() + ": not a results file (" + e.what() + ")");
+  }
+  return results;
+}
+
+std::string checkpoint_fingerprint(const fs::path& model_dir) {
+  Sha256 hash;
+  auto add_file = [&](const fs::path& path, std::uintmax_t limit) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return;
+    std::string bytes(static_cast<std::size_t>(std::min(limit, fs::file_size(path))), '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    hash.update(path.filename().string());
+    hash.update(bytes);
+  };
+  add_file(model_dir / "config.json", UINT64_MAX);
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(model_dir))
+    if (entry.path().extension() == ".safetensors" ||
+        entry.path().filename().string().ends_with(".safetensors.index.json"))
+      files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const fs::path& file : files) {
+    if (file.extension() != ".safetensors") {
+      add_file(file, UINT64_MAX);
+      continue;
+    }
+    // The header: 8 bytes of length, then that much JSON (names, dtypes, shapes, offsets).
+    std::ifstream in(file, std::ios::binary);
+    unsigned char length_bytes[8] = {};
+    in.read(reinterpret_cast<char*>(length_bytes), 8);
+    const std::uint64_t length = in ? safetensors_header_length(length_bytes) : 0;
+    hash.update(std::to_string(fs::file_size(file)));
+    add_file(file, 8 + std::min(length, kMaxSafetensorsHeader));
+  }
+  return hash.hex_digest();
+}
+
+}  // namespace mmlu

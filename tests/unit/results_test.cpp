@@ -1,0 +1,143 @@
+// The results file: summary arithmetic, the HDF5 round trip, atomic replacement and refusals,
+// and the comparison statistics.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "mmlu/error.hpp"
+#include "mmlu/report.hpp"
+#include "mmlu/results.hpp"
+
+namespace mmlu {
+namespace {
+
+namespace fs = std::filesystem;
+
+QuestionResult question(std::int32_t subject, std::int64_t index, std::int32_t gold,
+                        std::int32_t pred) {
+  QuestionResult q;
+  q.subject = subject;
+  q.index = index;
+  q.gold = gold;
+  q.pred = pred;
+  q.logprobs = {-1.5f, -2.0f, -0.25f, -3.0f};
+  q.prompt_tokens = 100 + static_cast<std::int32_t>(index);
+  q.shots = 5;
+  return q;
+}
+
+TEST(Results, MicroAndMacroAccuracyPerSubjectAndCategory) {
+  // anatomy (other): 1 of 2; college_physics (STEM): 3 of 3; world_religions (humanities): 0 of 1
+  const std::vector<std::string> names{"anatomy", "college_physics", "world_religions"};
+  const std::vector<QuestionResult> q{question(0, 0, 1, 1), question(0, 1, 2, 0),
+                                      question(1, 0, 0, 0), question(1, 1, 3, 3),
+                                      question(1, 2, 2, 2), question(2, 0, 1, 2)};
+  const Summary s = summarize(names, q);
+  EXPECT_EQ(s.n, 6);
+  EXPECT_EQ(s.correct, 4);
+  EXPECT_DOUBLE_EQ(s.accuracy, 4.0 / 6);
+  EXPECT_DOUBLE_EQ(s.accuracy_macro, (0.5 + 1.0 + 0.0) / 3);
+  ASSERT_EQ(s.categories.size(), 3u);
+  EXPECT_EQ(s.categories[0].name, "STEM");
+  EXPECT_EQ(s.categories[0].correct, 3);
+  EXPECT_EQ(s.categories[1].name, "humanities");
+  EXPECT_EQ(s.categories[2].name, "other");
+  EXPECT_DOUBLE_EQ(s.categories[2].accuracy, 0.5);
+}
+
+class ResultsFileTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("mmlu_results_test_" +
+            std::string(testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    fs::permissions(dir_, fs::perms::owner_all);
+    fs::remove_all(dir_);
+  }
+  fs::path dir_;
+};
+
+TEST_F(ResultsFileTest, RoundTripKeepsEveryColumnAndAttribute) {
+  const std::vector<std::string> names{"anatomy", "virology"};
+  std::vector<QuestionResult> q{question(0, 0, 1, 1), question(1, 0, 2, 0), question(1, 1, 3, 3)};
+  q[1].truncated = 1;
+  Provenance p;
+  p.text["model_path"] = "/models/x";
+  p.text["split"] = "test";
+  p.numbers["tp"] = 2;
+  const fs::path out = dir_ / "r.h5";
+  write_results_file(out, names, q, p);
+  EXPECT_FALSE(fs::exists(dir_ / "r.h5.tmp"));
+  const ResultsFile r = read_results_file(out);
+  EXPECT_EQ(r.subject_names, names);
+  ASSERT_EQ(r.questions.size(), 3u);
+  EXPECT_EQ(r.questions[1].gold, 2);
+  EXPECT_EQ(r.questions[1].pred, 0);
+  EXPECT_EQ(r.questions[1].truncated, 1);
+  EXPECT_EQ(r.questions[2].prompt_tokens, 101);
+  EXPECT_EQ(r.questions[2].logprobs, q[2].logprobs);
+  EXPECT_EQ(r.provenance.text.at("model_path"), "/models/x");
+  EXPECT_EQ(r.provenance.numbers.at("tp"), 2);
+  EXPECT_DOUBLE_EQ(r.summary.accuracy, 2.0 / 3);
+}
+
+TEST_F(ResultsFileTest, OutputChecksRefuseWhatCannotBeWritten) {
+  const fs::path out = dir_ / "r.h5";
+  EXPECT_NO_THROW(check_output_path(out, false));
+  EXPECT_FALSE(fs::exists(dir_ / "r.h5.tmp"));  // the probe is removed
+  std::ofstream(out) << "old";
+  EXPECT_THROW(check_output_path(out, false), InputError);
+  EXPECT_NO_THROW(check_output_path(out, true));
+  EXPECT_THROW(check_output_path(dir_ / "missing" / "r.h5", true), InputError);
+  if (geteuid() != 0) {  // root writes anywhere
+    fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec);
+    EXPECT_THROW(check_output_path(dir_ / "new.h5", false), InputError);
+  }
+}
+
+TEST_F(ResultsFileTest, AFailedWriteLeavesTheOldFileAndNoTemporary) {
+  const fs::path out = dir_ / "r.h5";
+  std::ofstream(out) << "old";
+  // A subject index outside the list makes the summary fail before anything is written.
+  EXPECT_THROW(write_results_file(out, {"anatomy"}, {question(3, 0, 0, 0)}, {}), Error);
+  std::ifstream in(out);
+  std::string text;
+  in >> text;
+  EXPECT_EQ(text, "old");
+  EXPECT_FALSE(fs::exists(dir_ / "r.h5.tmp"));
+}
+
+TEST_F(ResultsFileTest, NotAResultsFileIsAnInputError) {
+  std::ofstream(dir_ / "x.h5") << "not hdf5";
+  EXPECT_THROW(read_results_file(dir_ / "x.h5"), InputError);
+  EXPECT_THROW(read_results_file(dir_ / "none.h5"), InputError);
+}
+
+TEST(Report, SignTestAndComparison) {
+  EXPECT_DOUBLE_EQ(two_sided_sign_test(0, 0), 1.0);
+  EXPECT_NEAR(two_sided_sign_test(0, 10), 2.0 / 1024, 1e-12);
+  EXPECT_NEAR(two_sided_sign_test(2, 10), 2 * (1 + 10 + 45) / 1024.0, 1e-12);
+  EXPECT_DOUBLE_EQ(two_sided_sign_test(5, 10), 1.0);
+
+  ResultsFile base, next;
+  base.subject_names = next.subject_names = {"anatomy"};
+  for (int i = 0; i < 10; ++i) {
+    base.questions.push_back(question(0, i, 0, 0));              // all right
+    next.questions.push_back(question(0, i, 0, i < 7 ? 0 : 1));  // three wrong
+  }
+  base.summary = summarize(base.subject_names, base.questions);
+  next.summary = summarize(next.subject_names, next.questions);
+  const Comparison c = compare_results(base, next);
+  EXPECT_EQ(c.paired, 10);
+  EXPECT_EQ(c.base_only, 3);
+  EXPECT_EQ(c.new_only, 0);
+  EXPECT_NEAR(c.delta_points, -30.0, 1e-9);
+  EXPECT_NEAR(c.p_value, 2.0 / 8, 1e-12);
+}
+
+}  // namespace
+}  // namespace mmlu
