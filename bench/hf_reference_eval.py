@@ -13,6 +13,10 @@ Used two ways:
 
 Usage: hf_reference_eval.py --model DIR --data DIR [--shots 5] [--split test] [--limit N]
                             [--batch-size 16] [--threads N] [--out results.json]
+       hf_reference_eval.py --model DIR --prompts FILE [--random-weights] [--device cuda]
+                            [--dtype bfloat16] [--max-questions N] [--batch-size 16]
+The second form scores token ids written by `mmlu_eval --dump-prompts FILE` (synthetic workloads
+too); --random-weights builds the model from DIR/config.json with random weights on the device.
 Writes {"questions": [{"subject", "index", "gold", "pred", "logprobs": [4]}], "seconds": ...}.
 """
 import argparse
@@ -56,7 +60,11 @@ def requests(data, split, shots, limit):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
-    parser.add_argument("--data", required=True, type=pathlib.Path)
+    parser.add_argument("--data", type=pathlib.Path)
+    parser.add_argument("--prompts", type=pathlib.Path)
+    parser.add_argument("--random-weights", action="store_true")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--max-questions", type=int, default=0)
     parser.add_argument("--shots", type=int, default=5)
     parser.add_argument("--split", default="test")
     parser.add_argument("--limit", type=int, default=0)
@@ -68,22 +76,37 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    tokenizer = AutoTokenizer.from_pretrained(args.model)
-    model = AutoModelForCausalLM.from_pretrained(args.model, dtype=getattr(torch, args.dtype))
+    dtype = getattr(torch, args.dtype)
+    if args.random_weights:
+        from transformers import AutoConfig
+        config = AutoConfig.from_pretrained(args.model)
+        with torch.device(args.device):
+            model = AutoModelForCausalLM.from_config(config, dtype=dtype)
+    else:
+        model = AutoModelForCausalLM.from_pretrained(args.model, dtype=dtype).to(args.device)
     model.eval()
-    work = requests(args.data, args.split, args.shots, args.limit)
 
-    start = time.perf_counter()
-    for r in work:
-        context = tokenizer(r["context"])["input_ids"]
-        # lm-eval's _encode_pair: the continuation's tokens are what the whole adds to the context.
-        letters = []
-        for letter in LETTERS:
-            whole = tokenizer(r["context"] + " " + letter)["input_ids"]
-            assert whole[: len(context)] == context and len(whole) == len(context) + 1, \
-                f"{r['subject']}/{r['index']}: ' {letter}' is not one token after the context"
-            letters.append(whole[-1])
-        r["ids"], r["letters"] = context, letters
+    if args.prompts:
+        work = [json.loads(line) for line in open(args.prompts)]
+        if args.max_questions:
+            work = work[: args.max_questions]
+        for r in work:
+            r["letters"] = r["answer_ids"]
+        start = time.perf_counter()
+    else:
+        tokenizer = AutoTokenizer.from_pretrained(args.model)
+        work = requests(args.data, args.split, args.shots, args.limit)
+        start = time.perf_counter()
+        for r in work:
+            context = tokenizer(r["context"])["input_ids"]
+            # lm-eval's _encode_pair: the continuation's tokens are what the whole adds.
+            letters = []
+            for letter in LETTERS:
+                whole = tokenizer(r["context"] + " " + letter)["input_ids"]
+                assert whole[: len(context)] == context and len(whole) == len(context) + 1, \
+                    f"{r['subject']}/{r['index']}: ' {letter}' is not one token after the context"
+                letters.append(whole[-1])
+            r["ids"], r["letters"] = context, letters
     order = sorted(range(len(work)), key=lambda i: -len(work[i]["ids"]))
     with torch.inference_mode():
         for b in range(0, len(order), args.batch_size):
@@ -91,13 +114,16 @@ def main():
             width = max(len(r["ids"]) for r in rows)
             ids = torch.zeros((len(rows), width), dtype=torch.long)
             mask = torch.zeros((len(rows), width), dtype=torch.long)
+            last = torch.tensor([len(r["ids"]) - 1 for r in rows])
             for i, r in enumerate(rows):
                 ids[i, : len(r["ids"])] = torch.tensor(r["ids"])
                 mask[i, : len(r["ids"])] = 1
-            logits = model(input_ids=ids, attention_mask=mask).logits
+            logits = model(input_ids=ids.to(args.device),
+                           attention_mask=mask.to(args.device)).logits
+            picked = logits[torch.arange(len(rows), device=logits.device), last.to(logits.device)]
+            logprobs = torch.log_softmax(picked.float(), dim=-1).cpu()
             for i, r in enumerate(rows):
-                logprobs = torch.log_softmax(logits[i, len(r["ids"]) - 1].float(), dim=-1)
-                r["logprobs"] = [logprobs[t].item() for t in r["letters"]]
+                r["logprobs"] = [logprobs[i, t].item() for t in r["letters"]]
                 r["pred"] = max(range(4), key=lambda c: (r["logprobs"][c], -c))
     seconds = time.perf_counter() - start
 

@@ -3,13 +3,16 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 
 #include "mmlu/evaluation.hpp"
 #include "mmlu/job.hpp"
+#include "mmlu/json_file.hpp"
 #include "mmlu/launch.hpp"
 #include "mmlu/model_loader.hpp"
 #include "mmlu/report.hpp"
 #include "mmlu/results.hpp"
+#include "mmlu/synthetic.hpp"
 #include "mmlu/version.hpp"
 
 namespace {
@@ -35,29 +38,57 @@ struct Workload {
 
 Workload prepare_workload(const mmlu::Options& options, const mmlu::Launch& launch, bool leader) {
   if (leader) mmlu::check_output_path(options.out, options.overwrite);
+  Workload w;
+  w.max_seq_len =
+      options.max_seq_len > 0 ? options.max_seq_len : launch.config.max_position_embeddings;
+  if (options.synthetic_data) {
+    mmlu::SyntheticWorkload synthetic = mmlu::make_synthetic_workload(
+        launch.config.vocab_size, w.max_seq_len, options.shots, options.limit);
+    w.data = std::move(synthetic.data);
+    w.questions = std::move(synthetic.questions);
+    w.answer_ids = synthetic.answer_ids;
+    return w;
+  }
   if (options.data.empty())
     throw mmlu::InputError("--data is required (an MMLU directory or JSONL file)");
-  Workload w;
   w.data = mmlu::load_dataset(options.data,
                               {options.split, options.subjects, options.limit, options.shots});
   w.tokenizer = mmlu::load_tokenizer(options.model);
-  w.max_seq_len =
-      options.max_seq_len > 0 ? options.max_seq_len : launch.config.max_position_embeddings;
   const mmlu::PromptBuilder prompts(*w.tokenizer, w.max_seq_len, options.shots);
   w.answer_ids = prompts.answer_ids();
   w.questions = mmlu::tokenize_questions(w.data, prompts);
   return w;
 }
 
+// One JSON object per question: what the model is given and how it is scored.
+void dump_prompts(const std::filesystem::path& path, const Workload& w) {
+  std::ofstream out(path);
+  if (!out) throw mmlu::InputError(path.string() + ": cannot be written");
+  for (const auto& q : w.questions) {
+    const auto& subject = w.data.subjects[static_cast<std::size_t>(q.subject)];
+    const auto& source = subject.eval[static_cast<std::size_t>(q.question)];
+    mmlu::Json line = {
+        {"subject", subject.name}, {"index", source.index},           {"gold", source.answer},
+        {"shots", q.prompt.shots}, {"truncated", q.prompt.truncated}, {"answer_ids", w.answer_ids},
+        {"ids", q.prompt.ids}};
+    out << line.dump() << "\n";
+  }
+  out.close();
+  if (!out) throw mmlu::Error(path.string() + ": write failed");
+}
+
 mmlu::Provenance provenance(const mmlu::Options& options, const mmlu::Launch& launch,
                             const Workload& w) {
   mmlu::Provenance p;
   p.text["model_path"] = std::filesystem::absolute(options.model).string();
-  p.text["model_sha256"] = mmlu::checkpoint_fingerprint(options.model);
+  p.text["model_sha256"] = options.synthetic_weights ? "synthetic (random weights)"
+                                                     : mmlu::checkpoint_fingerprint(options.model);
   p.text["model_architecture"] = launch.config.architecture;
-  p.text["tokenizer"] = w.tokenizer->kind();
+  p.text["tokenizer"] = w.tokenizer ? w.tokenizer->kind() : "none (synthetic data)";
+  p.text["prefix_reuse"] = options.prefix_reuse ? "yes" : "no";
   p.text["dtype"] = mmlu::dtype_name(launch.dtype);
-  p.text["data_path"] = std::filesystem::absolute(options.data).string();
+  p.text["data_path"] =
+      options.synthetic_data ? "synthetic" : std::filesystem::absolute(options.data).string();
   p.text["data_sha256"] = w.data.sha256;
   p.text["data_format"] = w.data.format;
   p.text["split"] = w.data.split;
@@ -103,8 +134,11 @@ int evaluate(int argc, char** argv) {
   }
   if (options.plan) return mmlu::kExitOk;
 
+  const auto tokenize_start = std::chrono::steady_clock::now();
   Workload work =
       mmlu::agreed(MPI_COMM_WORLD, [&] { return prepare_workload(options, launch, leader); });
+  const double tokenize_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - tokenize_start).count();
   if (leader) {
     for (const std::string& warning : work.data.warnings)
       std::fprintf(stderr, "mmlu_eval: warning: %s\n", warning.c_str());
@@ -113,12 +147,23 @@ int evaluate(int argc, char** argv) {
       tokens += static_cast<std::int64_t>(q.prompt.ids.size());
       truncated += q.prompt.truncated;
     }
+    // What prefix reuse leaves to compute: each shared prefix once, then the suffixes.
+    std::int64_t computed = 0;
+    for (const auto& g : mmlu::prefix_groups(work.questions, options.prefix_reuse)) {
+      computed += g.prefix_length;
+      for (std::int64_t item : g.items)
+        computed += static_cast<std::int64_t>(
+                        work.questions[static_cast<std::size_t>(item)].prompt.ids.size()) -
+                    g.prefix_length;
+    }
+    const std::string source = options.synthetic_data ? "synthetic" : options.data.string();
     std::printf(
-        "\ndata      %s: %zu subjects, %lld %s questions, %d-shot, %lld prompt tokens "
-        "(tokenizer: %s)\n",
-        options.data.string().c_str(), work.data.subjects.size(),
-        static_cast<long long>(work.questions.size()), work.data.split.c_str(), options.shots,
-        static_cast<long long>(tokens), work.tokenizer->kind().c_str());
+        "\ndata      %s: %zu subjects, %lld %s questions, %d-shot, %lld prompt tokens, %lld to "
+        "compute with prefix reuse %s (tokenizer: %s)\n",
+        source.c_str(), work.data.subjects.size(), static_cast<long long>(work.questions.size()),
+        work.data.split.c_str(), options.shots, static_cast<long long>(tokens),
+        static_cast<long long>(computed), options.prefix_reuse ? "on" : "off",
+        work.tokenizer ? work.tokenizer->kind().c_str() : "none");
     if (truncated)
       std::fprintf(stderr,
                    "mmlu_eval: warning: %lld prompts are longer than --max-seq-len %lld even with "
@@ -127,8 +172,21 @@ int evaluate(int argc, char** argv) {
     std::fflush(stdout);
   }
 
+  if (!options.dump_prompts.empty()) {
+    mmlu::agreed(MPI_COMM_WORLD, [&] {
+      if (leader) dump_prompts(options.dump_prompts, work);
+    });
+    return mmlu::kExitOk;
+  }
+
   const mmlu::LoadedModel loaded = mmlu::load_model(launch, options);
   const std::string report = mmlu::format_load_reports(launch, loaded.report);
+  if (leader && loaded.report.cpu_bound_narrower)
+    std::fprintf(stderr,
+                 "mmlu_eval: warning: the launcher bound rank 0 to fewer CPUs than its share of "
+                 "the node, so it runs %d thread(s); for CPU ranks launch with `mpirun "
+                 "--bind-to none` (or --map-by slot:PE=N)\n",
+                 loaded.report.cpu_threads);
   if (leader) {
     std::printf("\n%s\n", report.c_str());
     std::fflush(stdout);
@@ -139,9 +197,9 @@ int evaluate(int argc, char** argv) {
       leader ? mmlu::Progress::parse_style(options.progress, stderr) : mmlu::Progress::Style::none,
       static_cast<std::int64_t>(work.questions.size()));
   const mmlu::RankLayout& me = launch.mapping.self();
-  const std::vector<mmlu::QuestionResult> mine =
-      mmlu::evaluate_share(*loaded.model, work.data, work.questions, work.answer_ids,
-                           {me.dp_rank, launch.plan.dp, options.max_batch_tokens}, &progress);
+  const std::vector<mmlu::QuestionResult> mine = mmlu::evaluate_share(
+      *loaded.model, work.data, work.questions, work.answer_ids,
+      {me.dp_rank, launch.plan.dp, options.max_batch_tokens, options.prefix_reuse}, &progress);
   const std::vector<mmlu::QuestionResult> all =
       mmlu::gather_results(MPI_COMM_WORLD, mine, me.tp_rank == 0);
   const double eval_seconds =
@@ -160,6 +218,7 @@ int evaluate(int argc, char** argv) {
     p.text["end_time"] = utc_now();
     p.numbers["eval_seconds"] = eval_seconds;
     p.numbers["load_seconds"] = loaded.report.seconds;
+    p.numbers["tokenize_seconds"] = tokenize_seconds;
     p.numbers["total_seconds"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     p.numbers["questions_per_second"] =

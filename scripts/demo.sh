@@ -11,4 +11,4 @@ if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 # --oversubscribe: the demo runs four ranks even on a machine with fewer cores.
-mpirun --oversubscribe -np 4 build/bin/mmlu_eval --overwrite "$@"
+mpirun --oversubscribe --bind-to none -np 4 build/bin/mmlu_eval --overwrite "$@"

@@ -1,5 +1,9 @@
 #include "mmlu/evaluation.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <map>
+
 #include "mmlu/schedule.hpp"
 
 namespace mmlu {
@@ -17,63 +21,165 @@ std::vector<TokenizedQuestion> tokenize_questions(const Dataset& data,
   return out;
 }
 
+std::vector<PrefixGroup> prefix_groups(const std::vector<TokenizedQuestion>& questions,
+                                       bool reuse) {
+  // Keyed by (subject, shots, truncated): only prompts built from the same dev rows can share
+  // more than a few tokens, and truncated ones lost their start.
+  std::map<std::tuple<std::int32_t, int, bool>, std::size_t> index;
+  std::vector<PrefixGroup> groups;
+  for (std::size_t i = 0; i < questions.size(); ++i) {
+    const auto& q = questions[i];
+    const auto key = std::make_tuple(q.subject, q.prompt.shots, q.prompt.truncated);
+    auto [it, added] = index.try_emplace(key, groups.size());
+    if (added) groups.emplace_back();
+    groups[it->second].items.push_back(static_cast<std::int64_t>(i));
+  }
+  if (!reuse) return groups;
+  for (PrefixGroup& g : groups) {
+    if (g.items.size() < 2) continue;  // nothing to share
+    const auto& first = questions[static_cast<std::size_t>(g.items[0])].prompt.ids;
+    std::size_t common = first.size();
+    for (std::int64_t item : g.items) {
+      const auto& ids = questions[static_cast<std::size_t>(item)].prompt.ids;
+      // Every suffix keeps at least its last token: that is the position scored.
+      common = std::min(common, ids.size() - 1);
+      common = static_cast<std::size_t>(
+          std::mismatch(first.begin(), first.begin() + static_cast<std::ptrdiff_t>(common),
+                        ids.begin())
+              .first -
+          first.begin());
+    }
+    g.prefix_length = static_cast<std::int64_t>(common);
+  }
+  return groups;
+}
+
+std::vector<WorkChunk> chunks_for_group(const std::vector<TokenizedQuestion>& questions,
+                                        const std::vector<PrefixGroup>& groups, int dp_rank,
+                                        int dp_size) {
+  auto suffix = [&](const PrefixGroup& g, std::int64_t item) {
+    return static_cast<std::int64_t>(questions[static_cast<std::size_t>(item)].prompt.ids.size()) -
+           g.prefix_length;
+  };
+  std::int64_t total = 0;
+  for (const PrefixGroup& g : groups) {
+    total += g.prefix_length;
+    for (std::int64_t item : g.items) total += suffix(g, item);
+  }
+  // Pieces of about an eighth of a data-parallel group's load balance within a few percent
+  // while recomputing each prefix only a few times.
+  const std::int64_t target =
+      dp_size > 1 ? std::max<std::int64_t>(1, total / (8 * dp_size)) : INT64_MAX;
+  std::vector<WorkChunk> chunks;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    WorkChunk chunk{static_cast<std::int64_t>(g), {}, groups[g].prefix_length};
+    for (std::int64_t item : groups[g].items) {
+      if (!chunk.items.empty() && chunk.cost + suffix(groups[g], item) > target) {
+        chunks.push_back(chunk);
+        chunk = {static_cast<std::int64_t>(g), {}, groups[g].prefix_length};
+      }
+      chunk.items.push_back(item);
+      chunk.cost += suffix(groups[g], item);
+    }
+    if (!chunk.items.empty()) chunks.push_back(std::move(chunk));
+  }
+  std::vector<std::int64_t> costs;
+  for (const WorkChunk& c : chunks) costs.push_back(c.cost);
+  const std::vector<int> owner = balance_by_cost(costs, dp_size);
+  std::vector<WorkChunk> mine;
+  for (std::size_t c = 0; c < chunks.size(); ++c)
+    if (owner[c] == dp_rank) mine.push_back(std::move(chunks[c]));
+  return mine;
+}
+
 std::vector<QuestionResult> evaluate_share(LlamaModel& model, const Dataset& data,
                                            const std::vector<TokenizedQuestion>& questions,
                                            const std::array<std::int64_t, 4>& answer_ids,
                                            const EvaluationShare& share, Progress* progress) {
-  std::vector<std::int64_t> lengths;
-  lengths.reserve(questions.size());
-  for (const auto& q : questions) lengths.push_back(static_cast<std::int64_t>(q.prompt.ids.size()));
-  const std::vector<int> group_of = balance_by_cost(lengths, share.dp_size);
+  const std::vector<PrefixGroup> groups = prefix_groups(questions, share.prefix_reuse);
+  const std::vector<WorkChunk> chunks =
+      chunks_for_group(questions, groups, share.dp_rank, share.dp_size);
   std::vector<std::int64_t> mine;
-  for (std::size_t i = 0; i < questions.size(); ++i)
-    if (group_of[i] == share.dp_rank) mine.push_back(static_cast<std::int64_t>(i));
-
-  std::vector<QuestionResult> results(mine.size());
-  std::vector<std::size_t> slot(questions.size());
-  for (std::size_t k = 0; k < mine.size(); ++k) slot[static_cast<std::size_t>(mine[k])] = k;
+  for (const WorkChunk& c : chunks) mine.insert(mine.end(), c.items.begin(), c.items.end());
 
   const std::vector<std::int64_t> candidates(answer_ids.begin(), answer_ids.end());
+  const bool pinned = model.device().is_cuda();
   const double scale =
       mine.empty() ? 0.0 : static_cast<double>(questions.size()) / static_cast<double>(mine.size());
   double reported = 0;
-  for (const Batch& batch : make_batches(mine, lengths, share.max_batch_tokens)) {
-    const auto rows = static_cast<std::int64_t>(batch.items.size());
-    // Right-padded: real tokens never attend to the padding after them, so its value is moot.
-    torch::Tensor tokens = torch::zeros({rows, batch.length}, torch::kInt64);
-    auto* data_ptr = tokens.data_ptr<std::int64_t>();
-    std::vector<TokenPosition> at;
-    at.reserve(batch.items.size());
-    for (std::int64_t r = 0; r < rows; ++r) {
-      const auto& ids =
-          questions[static_cast<std::size_t>(batch.items[static_cast<std::size_t>(r)])].prompt.ids;
-      std::copy(ids.begin(), ids.end(), data_ptr + r * batch.length);
-      at.push_back({r, static_cast<std::int64_t>(ids.size()) - 1});
+  auto last_sync = std::chrono::steady_clock::now();
+
+  // Scores stay on the device, batch by batch, with the items they belong to.
+  std::vector<torch::Tensor> scores;
+  std::vector<std::int64_t> scored_items;
+  for (const WorkChunk& chunk : chunks) {
+    const PrefixGroup& group = groups[static_cast<std::size_t>(chunk.group)];
+    const std::int64_t p = group.prefix_length;
+    PrefixCache prefix;
+    if (p > 0) {
+      const auto& ids = questions[static_cast<std::size_t>(chunk.items[0])].prompt.ids;
+      torch::Tensor head =
+          torch::empty({p}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(pinned));
+      std::copy(ids.begin(), ids.begin() + p, head.data_ptr<std::int64_t>());
+      prefix = model.prefill(head);
     }
-    const torch::Tensor scores =
-        model.candidate_log_probs(tokens, at, candidates).to(torch::kCPU).contiguous();
-    const float* s = scores.data_ptr<float>();
-    for (std::int64_t r = 0; r < rows; ++r) {
-      const auto item = static_cast<std::size_t>(batch.items[static_cast<std::size_t>(r)]);
-      const TokenizedQuestion& q = questions[item];
-      const Question& source = data.subjects[static_cast<std::size_t>(q.subject)]
-                                   .eval[static_cast<std::size_t>(q.question)];
-      QuestionResult& result = results[slot[item]];
-      result.subject = q.subject;
-      result.index = source.index;
-      result.gold = source.answer;
-      for (std::size_t c = 0; c < 4; ++c)
-        result.logprobs[c] = s[r * 4 + static_cast<std::int64_t>(c)];
-      result.pred = predicted_letter(result.logprobs);
-      result.prompt_tokens = static_cast<std::int32_t>(q.prompt.ids.size());
-      result.shots = q.prompt.shots;
-      result.truncated = q.prompt.truncated ? 1 : 0;
+    std::vector<std::int64_t> lengths(questions.size(), 0);
+    for (std::int64_t item : chunk.items)
+      lengths[static_cast<std::size_t>(item)] =
+          static_cast<std::int64_t>(questions[static_cast<std::size_t>(item)].prompt.ids.size()) -
+          p;
+    for (const Batch& batch : make_batches(chunk.items, lengths, share.max_batch_tokens)) {
+      const auto rows = static_cast<std::int64_t>(batch.items.size());
+      // Right-padded: real tokens never attend to the padding after them, so its value is moot.
+      torch::Tensor tokens = torch::zeros(
+          {rows, batch.length}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(pinned));
+      auto* out = tokens.data_ptr<std::int64_t>();
+      std::vector<TokenPosition> at;
+      at.reserve(batch.items.size());
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const auto item = static_cast<std::size_t>(batch.items[static_cast<std::size_t>(r)]);
+        const auto& ids = questions[item].prompt.ids;
+        std::copy(ids.begin() + p, ids.end(), out + r * batch.length);
+        at.push_back({r, static_cast<std::int64_t>(ids.size()) - p - 1});
+      }
+      scores.push_back(p > 0 ? model.candidate_log_probs(prefix, tokens, at, candidates)
+                             : model.candidate_log_probs(tokens, at, candidates));
+      scored_items.insert(scored_items.end(), batch.items.begin(), batch.items.end());
+      if (progress) {
+        // The host runs ahead of a GPU; waiting on a batch about once a second keeps the
+        // progress honest without a synchronisation per batch.
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_sync > std::chrono::seconds(1)) {
+          (void)scores.back().to(torch::kCPU);
+          last_sync = now;
+        }
+        const double target = reported + static_cast<double>(rows) * scale;
+        progress->advance(static_cast<std::int64_t>(target) - static_cast<std::int64_t>(reported));
+        reported = target;
+      }
     }
-    if (progress) {
-      const double target = reported + static_cast<double>(rows) * scale;
-      progress->advance(static_cast<std::int64_t>(target) - static_cast<std::int64_t>(reported));
-      reported = target;
-    }
+  }
+
+  std::vector<QuestionResult> results(mine.size());
+  if (scores.empty()) return results;
+  std::vector<std::size_t> slot(questions.size());
+  for (std::size_t k = 0; k < mine.size(); ++k) slot[static_cast<std::size_t>(mine[k])] = k;
+  const torch::Tensor all = torch::cat(scores).to(torch::kCPU).contiguous();
+  const float* s = all.data_ptr<float>();
+  for (std::size_t r = 0; r < scored_items.size(); ++r) {
+    const auto item = static_cast<std::size_t>(scored_items[r]);
+    const TokenizedQuestion& q = questions[item];
+    const Question& source = data.subjects[static_cast<std::size_t>(q.subject)]
+                                 .eval[static_cast<std::size_t>(q.question)];
+    QuestionResult& result = results[slot[item]];
+    result.subject = q.subject;
+    result.index = source.index;
+    result.gold = source.answer;
+    for (std::size_t c = 0; c < 4; ++c) result.logprobs[c] = s[r * 4 + c];
+    result.pred = predicted_letter(result.logprobs);
+    result.prompt_tokens = static_cast<std::int32_t>(q.prompt.ids.size());
+    result.shots = q.prompt.shots;
+    result.truncated = q.prompt.truncated ? 1 : 0;
   }
   return results;
 }

@@ -1,6 +1,7 @@
 #include "mmlu/llama_model.hpp"
 
 #include <cmath>
+#include <tuple>
 
 #include "mmlu/error.hpp"
 #include "mmlu/parallel_layers.hpp"
@@ -11,6 +12,27 @@ namespace mmlu {
 LlamaModel::LlamaModel(ModelConfig config, LlamaWeights weights, ShardLayout layout,
                        Collectives& group)
     : config_(std::move(config)), weights_(std::move(weights)), layout_(layout), group_(group) {}
+
+torch::Tensor to_device_async(const std::vector<std::int64_t>& values, torch::Device device) {
+  torch::Tensor host =
+      torch::empty({static_cast<std::int64_t>(values.size())},
+                   torch::TensorOptions().dtype(torch::kInt64).pinned_memory(device.is_cuda()));
+  std::copy(values.begin(), values.end(), host.data_ptr<std::int64_t>());
+  return host.to(device, /*non_blocking=*/true);
+}
+
+const torch::Tensor& LlamaModel::inv_freq_for(std::int64_t seq_len) {
+  // Dynamic scaling changes the frequencies beyond the trained context; everything else is one
+  // tensor, kept on the device so no forward pass copies it from the host.
+  const bool dynamic =
+      config_.rope_scaling.type == "dynamic" && seq_len > config_.max_position_embeddings;
+  if (dynamic) {
+    dynamic_inv_freq_ = rope_inv_freq(config_, seq_len).to(device());
+    return dynamic_inv_freq_;
+  }
+  if (!inv_freq_.defined()) inv_freq_ = rope_inv_freq(config_, seq_len).to(device());
+  return inv_freq_;
+}
 
 torch::Tensor LlamaModel::rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const {
   // HF: normalise in fp32, cast back to the input dtype, then scale.
@@ -38,26 +60,83 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
   torch::Tensor v = heads(column_parallel_linear(x, w.v, w.v_bias), layout_.kv_heads);
   q = apply_rope(q, cos, sin);
   k = apply_rope(k, cos, sin);
-  if (prefix) {
-    k = torch::cat({prefix->keys[layer].expand({b, -1, -1, -1}), k}, 2);
-    v = torch::cat({prefix->values[layer].expand({b, -1, -1, -1}), v}, 2);
-  }
-  if (cache) {
-    cache->keys.push_back(k.contiguous());
-    cache->values.push_back(v.contiguous());
-  }
+  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
   // Grouped-query attention: each kv head serves a run of consecutive query heads (repeat_kv).
   const std::int64_t group = layout_.q_heads / layout_.kv_heads;
-  if (group > 1) {
-    k = k.repeat_interleave(group, 1);
-    v = v.repeat_interleave(group, 1);
+  auto widen = [&](const torch::Tensor& kv) {
+    return group > 1 ? kv.repeat_interleave(group, 1) : kv;
+  };
+  torch::Tensor out;
+  if (prefix && split_prefix_attention_) {
+    out = prefix_attention(q, widen(k), widen(v), widen(prefix->keys[layer]),
+                           widen(prefix->values[layer]), scale);
+  } else {
+    if (prefix) {
+      k = torch::cat({prefix->keys[layer].expand({b, -1, -1, -1}), k}, 2);
+      v = torch::cat({prefix->values[layer].expand({b, -1, -1, -1}), v}, 2);
+    }
+    if (cache) {
+      cache->keys.push_back(k.contiguous());
+      cache->values.push_back(v.contiguous());
+    }
+    out = mask.defined()
+              ? at::scaled_dot_product_attention(q, widen(k), widen(v), mask, 0.0, false, scale)
+              : at::scaled_dot_product_attention(q, widen(k), widen(v), std::nullopt, 0.0, true,
+                                                 scale);
   }
-  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
-  torch::Tensor out =
-      mask.defined() ? at::scaled_dot_product_attention(q, k, v, mask, 0.0, false, scale)
-                     : at::scaled_dot_product_attention(q, k, v, std::nullopt, 0.0, true, scale);
   out = out.transpose(1, 2).reshape({b, t, layout_.q_heads * hd});
   return row_parallel_linear(out, w.o, group_);
+}
+
+namespace {
+
+// Attention and the log-sum-exp of its scores per query, from the fused kernels that report it:
+// out [B, H, L, E], lse [B, H, L] (fp32).
+std::pair<torch::Tensor, torch::Tensor> attention_with_lse(const torch::Tensor& q,
+                                                           const torch::Tensor& k,
+                                                           const torch::Tensor& v, bool causal,
+                                                           double scale) {
+  torch::Tensor out, lse;
+  if (!q.is_cuda()) {
+    std::tie(out, lse) =
+        at::_scaled_dot_product_flash_attention_for_cpu(q, k, v, 0.0, causal, std::nullopt, scale);
+  } else if (q.scalar_type() == torch::kFloat32) {
+    // Flash kernels take 16-bit types only; the memory-efficient one takes fp32 too.
+    auto result = at::_scaled_dot_product_efficient_attention(q, k, v, std::nullopt, true, 0.0,
+                                                              causal, scale);
+    out = std::get<0>(result);
+    lse = std::get<1>(result);
+  } else {
+    auto result = at::_scaled_dot_product_flash_attention(q, k, v, 0.0, causal, false, scale);
+    out = std::get<0>(result);
+    lse = std::get<1>(result);
+  }
+  // Kernels differ in how they lay out (and pad) the log-sum-exp; bring it to [B, H, L].
+  const std::int64_t heads = q.size(1), length = q.size(2);
+  if (lse.size(1) != heads) lse = lse.transpose(1, 2);
+  return {out, lse.narrow(2, 0, length).to(torch::kFloat32)};
+}
+
+}  // namespace
+
+torch::Tensor LlamaModel::prefix_attention(const torch::Tensor& q, const torch::Tensor& k,
+                                           const torch::Tensor& v, const torch::Tensor& prefix_k,
+                                           const torch::Tensor& prefix_v, double scale) {
+  // softmax over [prefix; own suffix] as two attentions merged by their log-sum-exps. The
+  // prefix part takes every row's queries as one sequence against the single copy of the
+  // prefix, so the prefix keys and values are never copied per row.
+  const std::int64_t rows = q.size(0), heads = q.size(1), t = q.size(2), hd = q.size(3);
+  const torch::Tensor flat = q.transpose(0, 1).reshape({1, heads, rows * t, hd});
+  auto [shared, shared_lse] = attention_with_lse(flat, prefix_k, prefix_v, false, scale);
+  shared = shared.reshape({heads, rows, t, hd}).transpose(0, 1);
+  shared_lse = shared_lse.reshape({heads, rows, t}).transpose(0, 1);
+  auto [own, own_lse] = attention_with_lse(q, k, v, true, scale);
+  const torch::Tensor top = torch::maximum(shared_lse, own_lse);
+  const torch::Tensor w_shared = (shared_lse - top).exp().unsqueeze(-1);
+  const torch::Tensor w_own = (own_lse - top).exp().unsqueeze(-1);
+  return ((shared.to(torch::kFloat32) * w_shared + own.to(torch::kFloat32) * w_own) /
+          (w_shared + w_own))
+      .to(q.scalar_type());
 }
 
 torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, const PrefixCache* prefix,
@@ -68,7 +147,8 @@ torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, const PrefixCache
                              tokens.max().item<std::int64_t>() >= config_.vocab_size))
     throw Error("token id outside the vocabulary of " + std::to_string(config_.vocab_size));
   const torch::Device device = this->device();
-  const torch::Tensor ids = tokens.to(device);
+  // Callers pass pinned host memory on GPUs, so this copy is queued, not waited for.
+  const torch::Tensor ids = tokens.to(device, /*non_blocking=*/true);
   const std::int64_t b = ids.size(0), t = ids.size(1);
   const std::int64_t offset = prefix ? prefix->length : 0;
 
@@ -76,13 +156,13 @@ torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, const PrefixCache
       torch::arange(offset, offset + t, torch::TensorOptions().dtype(torch::kInt64).device(device))
           .unsqueeze(0)
           .expand({b, t});
-  const torch::Tensor inv_freq = rope_inv_freq(config_, offset + t);
+  const torch::Tensor& inv_freq = inv_freq_for(offset + t);
   const auto dtype = weights_.embed.scalar_type();
   auto [cos, sin] = rope_cos_sin(inv_freq, positions, dtype);
 
   // With a prefix, a continuation token sees the whole prefix and its own past.
   torch::Tensor mask;
-  if (prefix) {
+  if (prefix && !split_prefix_attention_) {
     auto options = torch::TensorOptions().dtype(torch::kBool).device(device);
     mask = torch::cat({torch::ones({t, offset}, options), torch::ones({t, t}, options).tril()}, 1);
   }
@@ -110,9 +190,8 @@ torch::Tensor LlamaModel::local_log_probs(const torch::Tensor& hidden,
     rows.push_back(p.row);
     cols.push_back(p.col);
   }
-  auto index = torch::TensorOptions().dtype(torch::kInt64).device(hidden.device());
-  torch::Tensor picked =
-      hidden.index({torch::tensor(rows, index), torch::tensor(cols, index)});  // [N, hidden]
+  torch::Tensor picked = hidden.index({to_device_async(rows, hidden.device()),
+                                       to_device_async(cols, hidden.device())});  // [N, hidden]
   torch::Tensor logits = column_parallel_linear(picked, weights_.lm_head);
   return vocab_parallel_log_softmax(logits, layout_.first_vocab_row, config_.vocab_size, group_);
 }

@@ -1,10 +1,14 @@
 #include "mmlu/model_loader.hpp"
 
+#include <sched.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <sstream>
+
+#include <ATen/Parallel.h>
 
 #include "mmlu/units.hpp"
 
@@ -31,17 +35,36 @@ torch::ScalarType torch_dtype(DType dtype) {
   return torch::kFloat32;
 }
 
+// Intra-op threads for a CPU rank: the node's CPUs shared among its ranks, and never more than
+// the CPUs the launcher bound this rank to (Open MPI binds one or two ranks to one core each by
+// default: more threads than that only contend).
+int cpu_threads(int local_ranks, bool* bound_narrower) {
+  const long online = sysconf(_SC_NPROCESSORS_ONLN);
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const int allowed =
+      sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : static_cast<int>(online);
+  const int share = static_cast<int>(std::max<long>(1, online / std::max(1, local_ranks)));
+  *bound_narrower = allowed < share;
+  return std::max(1, std::min(allowed, share));
+}
+
 LoadedModel load_model(const Launch& launch, const Options& options) {
   const auto start = std::chrono::steady_clock::now();
+  LoadedModel loaded;
+  if (!launch.device.cuda) {
+    loaded.report.cpu_threads =
+        cpu_threads(launch.mapping.ranks_per_node(), &loaded.report.cpu_bound_narrower);
+    at::set_num_threads(loaded.report.cpu_threads);
+  }
   const RankLayout& me = launch.mapping.self();
   const torch::Device device =
       launch.device.cuda ? torch::Device(torch::kCUDA, launch.device.ordinal) : torch::kCPU;
-  LoadedModel loaded;
   LlamaWeights weights = agreed(MPI_COMM_WORLD, [&] {
+    const ShardSpec spec{me.tp_rank, launch.plan.tp, torch_dtype(launch.dtype), device};
+    if (options.synthetic_weights) return random_llama_shard(launch.config, spec);
     const Checkpoint checkpoint(options.model);
-    return load_llama_shard(
-        checkpoint, launch.config,
-        ShardSpec{me.tp_rank, launch.plan.tp, torch_dtype(launch.dtype), device});
+    return load_llama_shard(checkpoint, launch.config, spec);
   });
   for (const torch::Tensor& t : weights.all()) loaded.report.weight_bytes += t.nbytes();
   loaded.tp_group = agreed(MPI_COMM_WORLD,
@@ -57,8 +80,10 @@ LoadedModel load_model(const Launch& launch, const Options& options) {
 
 std::string format_load_reports(const Launch& launch, const LoadReport& mine) {
   char line[160];
-  std::snprintf(line, sizeof line, "%.2f s, shard %s, peak host memory %s", mine.seconds,
-                format_bytes(mine.weight_bytes).c_str(), format_bytes(mine.peak_rss_bytes).c_str());
+  std::snprintf(
+      line, sizeof line, "%.2f s, shard %s, peak host memory %s%s", mine.seconds,
+      format_bytes(mine.weight_bytes).c_str(), format_bytes(mine.peak_rss_bytes).c_str(),
+      mine.cpu_threads ? (", " + std::to_string(mine.cpu_threads) + " CPU threads").c_str() : "");
   const std::vector<std::string> lines = allgather_strings(MPI_COMM_WORLD, line);
   if (launch.mapping.self().rank != 0) return "";
   std::ostringstream out;

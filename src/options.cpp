@@ -49,6 +49,16 @@ po::options_description describe() {
      "longest prompt in tokens; longer ones drop shots from the end (0: the model's "
      "max_position_embeddings)")
     ("overwrite", po::bool_switch(), "replace an existing results file")
+    ("dump-prompts", po::value<std::string>(),
+     "write every prompt's token ids as JSON Lines to FILE and stop (debugging; benchmarks)")
+    ("no-prefix-reuse", po::bool_switch(),
+     "compute every prompt whole instead of running each subject's shared few-shot prefix once")
+    ("synthetic-weights", po::bool_switch(),
+     "random weights of --model's config.json shape, made on the device (benchmarks; no "
+     "checkpoint needed)")
+    ("synthetic-data", po::bool_switch(),
+     "an MMLU-shaped workload of random tokens (57 subjects, 14,042 questions; benchmarks; no "
+     "data or tokenizer needed)")
     ("progress", po::value<std::string>()->default_value("auto"),
      "progress on rank 0: auto (a bar on a terminal, else lines), bar, lines or none");
   // clang-format on
@@ -156,6 +166,10 @@ Options parse_options(int argc, const char* const* argv,
   o.max_seq_len = vm["max-seq-len"].as<std::int64_t>();
   if (o.max_seq_len < 0) throw InputError("--max-seq-len: must be 0 (the model's) or more");
   o.overwrite = vm["overwrite"].as<bool>();
+  o.prefix_reuse = !vm["no-prefix-reuse"].as<bool>();
+  o.dump_prompts = path_option(vm, cmd, "dump-prompts", config_dir);
+  o.synthetic_weights = vm["synthetic-weights"].as<bool>();
+  o.synthetic_data = vm["synthetic-data"].as<bool>();
   o.progress = vm["progress"].as<std::string>();
   if (o.progress != "auto" && o.progress != "bar" && o.progress != "lines" && o.progress != "none")
     throw InputError("--progress: expected auto, bar, lines or none, got '" + o.progress + "'");

@@ -26,9 +26,35 @@ struct EvaluationShare {
   int dp_rank = 0;
   int dp_size = 1;
   std::int64_t max_batch_tokens = 4096;
+  bool prefix_reuse = true;
 };
 
-// Results of this rank's data-parallel share, in the order of `questions`. `progress` (may be
+// Questions whose prompts share their first `prefix_length` tokens: a subject at one shot count
+// (instruction and dev examples), computed once and reused by every question's suffix.
+struct PrefixGroup {
+  std::vector<std::int64_t> items;  // indices into the questions
+  std::int64_t prefix_length = 0;   // the longest common prefix, leaving each suffix a token
+};
+
+// Groups in first-appearance order; with `reuse` false every prefix_length is 0.
+std::vector<PrefixGroup> prefix_groups(const std::vector<TokenizedQuestion>& questions, bool reuse);
+
+// A data-parallel group's unit of work: part of a prefix group (large groups are cut so that
+// the groups' loads can be balanced; each piece computes its prefix once).
+struct WorkChunk {
+  std::int64_t group = 0;
+  std::vector<std::int64_t> items;
+  std::int64_t cost = 0;  // tokens computed: the prefix once and each suffix
+};
+
+// The chunks of data-parallel group `dp_rank`, balanced by tokens across `dp_size` groups.
+// Deterministic: every rank computes the same split.
+std::vector<WorkChunk> chunks_for_group(const std::vector<TokenizedQuestion>& questions,
+                                        const std::vector<PrefixGroup>& groups, int dp_rank,
+                                        int dp_size);
+
+// Results of this rank's data-parallel share, in the order of `questions`. Batches are queued on
+// the device without waiting; the scores come back in one copy at the end. `progress` (may be
 // null) is advanced by this group's questions scaled to the whole job, since groups are balanced.
 std::vector<QuestionResult> evaluate_share(LlamaModel& model, const Dataset& data,
                                            const std::vector<TokenizedQuestion>& questions,

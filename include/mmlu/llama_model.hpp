@@ -60,6 +60,9 @@ class LlamaModel {
   torch::Tensor attention(const LayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
                           const torch::Tensor& sin, const torch::Tensor& mask,
                           const PrefixCache* prefix, std::size_t layer, PrefixCache* cache);
+  torch::Tensor prefix_attention(const torch::Tensor& q, const torch::Tensor& k,
+                                 const torch::Tensor& v, const torch::Tensor& prefix_k,
+                                 const torch::Tensor& prefix_v, double scale);
   torch::Tensor mlp(const LayerWeights& w, const torch::Tensor& x);
   torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const;
   // This rank's vocabulary columns of the log-softmax at the asked positions.
@@ -67,11 +70,19 @@ class LlamaModel {
   torch::Tensor pick_candidates(const torch::Tensor& local,
                                 const std::vector<std::int64_t>& candidates);
   torch::Tensor gather_vocabulary(const torch::Tensor& local);
+  const torch::Tensor& inv_freq_for(std::int64_t seq_len);
 
   ModelConfig config_;
   LlamaWeights weights_;
   ShardLayout layout_;
   Collectives& group_;
+  torch::Tensor inv_freq_, dynamic_inv_freq_;  // rotary frequencies on the device
+  // Continuations attend to a prefix through two fused attentions merged by log-sum-exp
+  // (no per-row copy of the prefix) rather than one masked attention over concatenated keys.
+  bool split_prefix_attention_ = true;
 };
+
+// `values` on `device` through pinned memory, so a GPU copy is queued without a host wait.
+torch::Tensor to_device_async(const std::vector<std::int64_t>& values, torch::Device device);
 
 }  // namespace mmlu

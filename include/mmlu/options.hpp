@@ -30,7 +30,11 @@ struct Options {
   int shots = 5;
   std::int64_t max_seq_len = 0;  // 0: the model's max_position_embeddings
   bool overwrite = false;
-  std::string progress = "auto";  // auto, bar, lines, none
+  bool prefix_reuse = true;
+  std::filesystem::path dump_prompts;  // non-empty: write the prompts' ids there and stop
+  bool synthetic_weights = false;      // random weights of config.json's shape
+  bool synthetic_data = false;         // MMLU-shaped random-token workload
+  std::string progress = "auto";       // auto, bar, lines, none
 };
 
 // Parses argv. When neither --config nor --model is given, `default_config` (if it exists)

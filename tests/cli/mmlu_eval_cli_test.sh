@@ -86,6 +86,15 @@ expect_ok "embedded run writes its results" 4 "wrote $tmp/run.h5: 120 questions"
 [ -f "$tmp/run.h5" ] && ! ls "$tmp"/*.tmp >/dev/null 2>&1
 check "results file in place, no temporary left" $?
 
+# Benchmark modes: random weights of a config's shape, an MMLU-shaped random-token workload.
+expect_ok "synthetic weights and data" 2 "wrote $tmp/syn.h5: 114 questions" \
+  --model "$repo/configs/embedded/model" --synthetic-weights --synthetic-data --limit 2 \
+  --out "$tmp/syn.h5" --progress none
+expect_ok "prompts dumped" 1 "data .* 120 test questions" --dump-prompts "$tmp/prompts.jsonl" \
+  --out "$tmp/never.h5"
+[ "$(grep -c '"ids":\[' "$tmp/prompts.jsonl")" -eq 120 ] && [ ! -e "$tmp/never.h5" ]
+check "--dump-prompts writes one line per question and no results" $?
+
 # Bad data, tokenizer and output: one line, exit 2, and no results file created or replaced.
 model=$repo/configs/embedded/model
 data=$repo/configs/embedded/data

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # mmlu_eval end to end on the embedded model and data (95 questions: --limit 24, which no layout
 # divides evenly), against the Hugging Face reference evaluator:
-#   - layouts np=1; np=2 tp=2; np=2 tp=1; np=4 tp=2 give identical predictions and log-probabilities
-#     within 1e-4 of each other and of transformers (bench/hf_reference_eval.py);
+#   - layouts np=1; np=2 tp=2; np=2 tp=1; np=4 tp=2, and np=2 without prefix reuse, give identical
+#     predictions and log-probabilities within 1e-4 of each other and of transformers
+#     (bench/hf_reference_eval.py);
 #   - the same questions as JSON Lines give the same results as the CSV layout;
 #   - mmlu_report prints a file, compares two, and exits 3 on a regression beyond --fail-below.
 # Usage: mmlu_eval_e2e_test.sh MMLU_EVAL MMLU_REPORT REPO MPIRUN PYTHON
@@ -29,8 +30,10 @@ for layout in "1 1" "2 2" "2 1" "4 2"; do
   set -- $layout
   run_eval "$1" "$2" "$tmp/np$1_tp$2.h5" --data "$data"
 done
+# Each prompt computed whole, no shared prefix: the same answers.
+run_eval 2 1 "$tmp/np2_tp1_whole.h5" --data "$data" --no-prefix-reuse
 "$python" "$repo/tests/e2e/compare_results.py" "$tmp/hf.json" "$tmp"/np*.h5 ||
-  fail "layouts differ from each other or from transformers"
+  fail "layouts or prefix reuse differ from each other or from transformers"
 
 # The same questions as one JSON Lines file.
 "$python" - "$data" "$tmp/data.jsonl" <<'PY'

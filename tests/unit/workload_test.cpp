@@ -1,0 +1,94 @@
+// Prefix groups and their split across data-parallel groups, and the synthetic MMLU-shaped
+// workload the benchmarks run.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "mmlu/evaluation.hpp"
+#include "mmlu/synthetic.hpp"
+
+namespace mmlu {
+namespace {
+
+TokenizedQuestion prompt(std::int32_t subject, std::vector<std::int64_t> ids, int shots = 5) {
+  TokenizedQuestion q;
+  q.subject = subject;
+  q.prompt.ids = std::move(ids);
+  q.prompt.shots = shots;
+  return q;
+}
+
+TEST(PrefixGroups, LongestCommonPrefixPerSubjectAndShots) {
+  const std::vector<TokenizedQuestion> questions{
+      prompt(0, {1, 5, 6, 7, 8}), prompt(0, {1, 5, 6, 9}), prompt(1, {1, 2, 3}),
+      prompt(0, {1, 5, 6, 7, 2}), prompt(0, {1, 5, 4}, 4), prompt(1, {1, 2, 3, 4}),
+      prompt(2, {1, 9})};
+  const auto groups = prefix_groups(questions, true);
+  ASSERT_EQ(groups.size(), 4u);
+  EXPECT_EQ(groups[0].items, (std::vector<std::int64_t>{0, 1, 3}));
+  EXPECT_EQ(groups[0].prefix_length, 3);  // 1 5 6
+  EXPECT_EQ(groups[1].items, (std::vector<std::int64_t>{2, 5}));
+  EXPECT_EQ(groups[1].prefix_length, 2);  // {1 2 3} is a prefix of {1 2 3 4}: keep one token
+  EXPECT_EQ(groups[2].prefix_length, 0);  // alone at 4 shots
+  EXPECT_EQ(groups[3].prefix_length, 0);
+  for (const auto& g : prefix_groups(questions, false)) EXPECT_EQ(g.prefix_length, 0);
+}
+
+TEST(PrefixGroups, ChunksCoverEveryQuestionOnceAcrossDataParallelGroups) {
+  const SyntheticWorkload w = make_synthetic_workload(32000, 4096, 5, 40);
+  const auto groups = prefix_groups(w.questions, true);
+  for (int dp : {1, 2, 3, 8}) {
+    std::multiset<std::int64_t> seen;
+    std::vector<std::int64_t> load(static_cast<std::size_t>(dp));
+    for (int r = 0; r < dp; ++r)
+      for (const WorkChunk& c : chunks_for_group(w.questions, groups, r, dp)) {
+        seen.insert(c.items.begin(), c.items.end());
+        load[static_cast<std::size_t>(r)] += c.cost;
+        EXPECT_FALSE(c.items.empty());
+      }
+    ASSERT_EQ(seen.size(), w.questions.size()) << dp;
+    EXPECT_EQ(std::set<std::int64_t>(seen.begin(), seen.end()).size(), seen.size()) << dp;
+    const auto [lo, hi] = std::minmax_element(load.begin(), load.end());
+    EXPECT_LT(static_cast<double>(*hi - *lo), 0.15 * static_cast<double>(*hi)) << dp;
+  }
+}
+
+TEST(Synthetic, MmluShapedAndDeterministic) {
+  const SyntheticWorkload w = make_synthetic_workload(32000, 4096, 5);
+  EXPECT_EQ(w.data.subjects.size(), 57u);
+  EXPECT_EQ(w.questions.size(), 14042u);
+  EXPECT_EQ(w.data.question_count(), 14042);
+  std::int64_t tokens = 0;
+  std::map<std::int32_t, std::size_t> shared;
+  for (const auto& q : w.questions) {
+    EXPECT_LE(q.prompt.ids.size(), 4096u);
+    tokens += static_cast<std::int64_t>(q.prompt.ids.size());
+    for (auto id : q.prompt.ids) ASSERT_TRUE(id >= 0 && id < 32000);
+  }
+  const double mean = static_cast<double>(tokens) / 14042.0;
+  EXPECT_GT(mean, 400);  // 5-shot MMLU prompts: several hundred tokens on average
+  EXPECT_LT(mean, 1200);
+  const auto groups = prefix_groups(w.questions, true);
+  std::int64_t suffix = 0;
+  for (const auto& g : groups)
+    for (auto item : g.items)
+      suffix +=
+          static_cast<std::int64_t>(w.questions[static_cast<std::size_t>(item)].prompt.ids.size()) -
+          g.prefix_length;
+  EXPECT_LT(suffix * 3, tokens);  // most of each prompt is the shared prefix
+  const SyntheticWorkload again = make_synthetic_workload(32000, 4096, 5);
+  EXPECT_EQ(again.questions[777].prompt.ids, w.questions[777].prompt.ids);
+  EXPECT_EQ(again.answer_ids, w.answer_ids);
+  // A short context drops shots, as real prompts do.
+  const SyntheticWorkload short_context = make_synthetic_workload(32000, 512, 5, 10);
+  int fewer = 0;
+  for (const auto& q : short_context.questions) {
+    EXPECT_LE(q.prompt.ids.size(), 512u);
+    fewer += q.prompt.shots < 5;
+  }
+  EXPECT_GT(fewer, 0);
+}
+
+}  // namespace
+}  // namespace mmlu
