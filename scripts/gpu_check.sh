@@ -257,9 +257,12 @@ fi
 # keep a one-node smoke run independent of the node's network setup.
 result[smoke]=no
 if [[ ${result[build]} == yes ]]; then
-  step "smoke: mpirun -np 2 mmlu_eval --plan"
+  # One rank per device: as many ranks as GPUs (at most 2), or 2 CPU ranks without CUDA.
+  smoke_np=2
+  if [[ $cuda == yes ]] && ((ndev < 2)); then smoke_np=$ndev; fi
+  step "smoke: mpirun -np $smoke_np mmlu_eval --plan"
   if [[ $(id -u) -eq 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
-  if timeout 300 "$bundle/usr/bin/mpirun" --oversubscribe -np 2 --mca btl self,vader,tcp \
+  if timeout 300 "$bundle/usr/bin/mpirun" --oversubscribe -np "$smoke_np" --mca btl self,vader,tcp \
     --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo \
     "$build/bin/mmlu_eval" --plan >"$logs/smoke.log" 2>&1; then
     result[smoke]=yes

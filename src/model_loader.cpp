@@ -72,6 +72,7 @@ LoadedModel load_model(const Launch& launch, const Options& options) {
   loaded.model = std::make_unique<LlamaModel>(
       launch.config, std::move(weights), shard_layout(launch.config, me.tp_rank, launch.plan.tp),
       *loaded.tp_group);
+  loaded.model->set_split_prefix_attention(options.split_prefix_attention);
   loaded.report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   loaded.report.peak_rss_bytes = peak_rss_bytes();

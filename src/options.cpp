@@ -51,6 +51,9 @@ po::options_description describe() {
     ("overwrite", po::bool_switch(), "replace an existing results file")
     ("dump-prompts", po::value<std::string>(),
      "write every prompt's token ids as JSON Lines to FILE and stop (debugging; benchmarks)")
+    ("prefix-attention", po::value<std::string>()->default_value("split"),
+     "how suffixes attend to a shared prefix: split (two fused attentions merged by "
+     "log-sum-exp) or concat (one masked attention over prefix and suffix keys)")
     ("no-prefix-reuse", po::bool_switch(),
      "compute every prompt whole instead of running each subject's shared few-shot prefix once")
     ("synthetic-weights", po::bool_switch(),
@@ -167,6 +170,10 @@ Options parse_options(int argc, const char* const* argv,
   if (o.max_seq_len < 0) throw InputError("--max-seq-len: must be 0 (the model's) or more");
   o.overwrite = vm["overwrite"].as<bool>();
   o.prefix_reuse = !vm["no-prefix-reuse"].as<bool>();
+  const std::string attention = vm["prefix-attention"].as<std::string>();
+  if (attention != "split" && attention != "concat")
+    throw InputError("--prefix-attention: expected split or concat, got '" + attention + "'");
+  o.split_prefix_attention = attention == "split";
   o.dump_prompts = path_option(vm, cmd, "dump-prompts", config_dir);
   o.synthetic_weights = vm["synthetic-weights"].as<bool>();
   o.synthetic_data = vm["synthetic-data"].as<bool>();

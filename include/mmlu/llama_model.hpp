@@ -30,6 +30,9 @@ class LlamaModel {
   LlamaModel(ModelConfig config, LlamaWeights weights, ShardLayout layout, Collectives& group);
 
   const ModelConfig& config() const { return config_; }
+  // Continuations attend to a prefix by two fused attentions merged by log-sum-exp (true, the
+  // default) or by one masked attention over the concatenated keys (false).
+  void set_split_prefix_attention(bool split) { split_prefix_attention_ = split; }
   torch::Device device() const { return weights_.embed.device(); }
 
   // tokens [B, T] int64, right-padded (padding is never attended to by real tokens). Returns the

@@ -31,6 +31,7 @@ struct Options {
   std::int64_t max_seq_len = 0;  // 0: the model's max_position_embeddings
   bool overwrite = false;
   bool prefix_reuse = true;
+  bool split_prefix_attention = true;  // --prefix-attention split (else concat)
   std::filesystem::path dump_prompts;  // non-empty: write the prompts' ids there and stop
   bool synthetic_weights = false;      // random weights of config.json's shape
   bool synthetic_data = false;         // MMLU-shaped random-token workload
