@@ -57,6 +57,19 @@ std::string type_of(const Json& object, const std::string& where) {
   return string_member(object, "type", where);
 }
 
+// A "Sequence" of steps of one kind (normalisers, pre-tokenisers, decoders), applied in order.
+template <class Step, class Parse>
+Step parse_sequence(const Json& json, const char* key, const std::string& where, Parse parse) {
+  std::vector<Step> steps;
+  const Json& list = member(json, key, where);
+  if (!list.is_array()) throw FormatError(where + "." + key + " must be a list");
+  for (std::size_t i = 0; i < list.size(); ++i)
+    steps.push_back(parse(list[i], where + "." + key + "[" + std::to_string(i) + "]"));
+  return [steps](auto& value) {
+    for (const auto& step : steps) step(value);
+  };
+}
+
 // ---- byte-level alphabet ---------------------------------------------------------------------
 
 // GPT-2's bytes_to_unicode: printable bytes stand for themselves, the other 68 map in order to
@@ -132,16 +145,8 @@ std::string utf8proc_map_string(const std::string& text, int options) {
 
 Normalizer parse_normalizer(const Json& json, const std::string& where) {
   const std::string type = type_of(json, where);
-  if (type == "Sequence") {
-    std::vector<Normalizer> steps;
-    const Json& list = member(json, "normalizers", where);
-    if (!list.is_array()) throw FormatError(where + ".normalizers must be a list");
-    for (std::size_t i = 0; i < list.size(); ++i)
-      steps.push_back(parse_normalizer(list[i], where + ".normalizers[" + std::to_string(i) + "]"));
-    return [steps](std::string& s) {
-      for (const auto& step : steps) step(s);
-    };
-  }
+  if (type == "Sequence")
+    return parse_sequence<Normalizer>(json, "normalizers", where, parse_normalizer);
   if (type == "NFC") return [](std::string& s) { s = utf8proc_map_string(s, UTF8PROC_COMPOSE); };
   if (type == "NFD") return [](std::string& s) { s = utf8proc_map_string(s, UTF8PROC_DECOMPOSE); };
   if (type == "NFKC")
@@ -327,17 +332,8 @@ PreTokenizer make_metaspace(std::string replacement, PrependScheme scheme, bool 
 
 PreTokenizer parse_pre_tokenizer(const Json& json, const std::string& where) {
   const std::string type = type_of(json, where);
-  if (type == "Sequence") {
-    std::vector<PreTokenizer> steps;
-    const Json& list = member(json, "pretokenizers", where);
-    if (!list.is_array()) throw FormatError(where + ".pretokenizers must be a list");
-    for (std::size_t i = 0; i < list.size(); ++i)
-      steps.push_back(
-          parse_pre_tokenizer(list[i], where + ".pretokenizers[" + std::to_string(i) + "]"));
-    return [steps](std::vector<Piece>& pieces) {
-      for (const auto& step : steps) step(pieces);
-    };
-  }
+  if (type == "Sequence")
+    return parse_sequence<PreTokenizer>(json, "pretokenizers", where, parse_pre_tokenizer);
   if (type == "Split") {
     const Pattern pattern = parse_pattern(member(json, "pattern", where), where + ".pattern");
     const SplitBehavior behavior =
@@ -513,16 +509,7 @@ void byte_level_decode(std::vector<std::string>& tokens) {
 
 Decoder parse_decoder(const Json& json, const std::string& where) {
   const std::string type = type_of(json, where);
-  if (type == "Sequence") {
-    std::vector<Decoder> steps;
-    const Json& list = member(json, "decoders", where);
-    if (!list.is_array()) throw FormatError(where + ".decoders must be a list");
-    for (std::size_t i = 0; i < list.size(); ++i)
-      steps.push_back(parse_decoder(list[i], where + ".decoders[" + std::to_string(i) + "]"));
-    return [steps](std::vector<std::string>& tokens) {
-      for (const auto& step : steps) step(tokens);
-    };
-  }
+  if (type == "Sequence") return parse_sequence<Decoder>(json, "decoders", where, parse_decoder);
   if (type == "ByteLevel") return byte_level_decode;
   if (type == "ByteFallback") return byte_fallback_decode;
   if (type == "Fuse") {
