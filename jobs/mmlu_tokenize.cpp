@@ -55,12 +55,7 @@ int tokenize(int argc, char** argv) {
   std::string line;
   for (std::size_t number = 1; std::getline(std::cin, line); ++number) {
     const std::string where = "stdin:" + std::to_string(number) + ": ";
-    mmlu::Json input;
-    try {
-      input = mmlu::Json::parse(line);
-    } catch (const mmlu::Json::parse_error& e) {
-      throw mmlu::InputError(where + "malformed JSON at byte " + std::to_string(e.byte));
-    }
+    const mmlu::Json input = mmlu::parse_json_text(line, where.substr(0, where.size() - 2));
     if (decode) {
       if (!input.is_array()) throw mmlu::InputError(where + "expected an array of token ids");
       std::vector<std::int64_t> ids;

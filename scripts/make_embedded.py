@@ -193,6 +193,7 @@ def main():
     texts = training_text(rng, dev, 6000)
     tokenizer = make_tokenizer(texts)
     model = train(tokenizer, texts, rng)
+    model.config.architectures = ["LlamaForCausalLM"]
     model.config.save_pretrained(MODEL)
     # One file, contiguous fp32 tensors, HF names: what a released checkpoint looks like.
     state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}

@@ -9,7 +9,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
 apt_packages=(
-  build-essential cmake git pkg-config python3 python3-venv
+  build-essential cmake git pkg-config python3 python3-venv clang
   openmpi-bin libopenmpi-dev
   libhdf5-dev hdf5-tools
   libboost-program-options-dev

@@ -16,10 +16,20 @@ Json read_json_file(const std::filesystem::path& path) {
   }
   std::ostringstream text;
   text << in.rdbuf();
+  return parse_json_text(text.str(), path.string());
+}
+
+Json parse_json_text(std::string_view text, const std::string& origin) {
   try {
-    return Json::parse(text.str());
+    return Json::parse(text);
   } catch (const Json::parse_error& e) {
-    throw InputError(path.string() + ": malformed JSON at byte " + std::to_string(e.byte));
+    throw InputError(origin + ": malformed JSON at byte " + std::to_string(e.byte));
+  } catch (const Json::exception& e) {
+    // e.g. "[json.exception.out_of_range.406] number overflow parsing '1e999'": keep the reason.
+    std::string reason = e.what();
+    if (const auto end = reason.find("] "); end != std::string::npos) reason.erase(0, end + 2);
+    if (reason.size() > 120) reason = reason.substr(0, 117) + "...";
+    throw InputError(origin + ": malformed JSON (" + reason + ")");
   }
 }
 

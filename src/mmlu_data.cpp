@@ -142,12 +142,7 @@ Dataset load_jsonl(const fs::path& file, const DataSelection& selection) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     const std::string where = file.string() + ":" + std::to_string(number);
-    Json row;
-    try {
-      row = Json::parse(line);
-    } catch (const Json::parse_error& e) {
-      throw InputError(where + ": malformed JSON at byte " + std::to_string(e.byte));
-    }
+    const Json row = parse_json_text(line, where);
     auto text_field = [&](const char* key) {
       if (!row.is_object() || !row.contains(key) || !row[key].is_string())
         throw InputError(where + ": \"" + key + "\" must be a string");

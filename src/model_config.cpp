@@ -163,13 +163,7 @@ ModelConfig parse(const Json& json, const std::string& origin) {
 }  // namespace
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& origin) {
-  Json json;
-  try {
-    json = Json::parse(json_text);
-  } catch (const Json::parse_error& e) {
-    throw InputError(origin + ": malformed JSON at byte " + std::to_string(e.byte));
-  }
-  return parse(json, origin);
+  return parse(parse_json_text(json_text, origin), origin);
 }
 
 ModelConfig load_model_config(const std::filesystem::path& model_dir) {

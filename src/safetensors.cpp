@@ -123,6 +123,8 @@ std::vector<TensorInfo> parse_safetensors(const std::uint8_t* bytes, std::uint64
   } catch (const Json::parse_error& e) {
     throw InputError(origin + ": header is not valid JSON (at header byte " +
                      std::to_string(e.byte) + ")");
+  } catch (const Json::exception& e) {
+    throw InputError(origin + ": header is not valid JSON (" + e.what() + ")");
   }
   if (!json.is_object()) throw InputError(origin + ": header is not a JSON object");
 

@@ -2,12 +2,17 @@
 // Reading JSON files with errors that name the file and the byte position of the problem.
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 namespace mmlu {
 
 using Json = nlohmann::json;
+
+// Parses `text`; throws InputError "ORIGIN: malformed JSON at byte N" for a syntax error and
+// "ORIGIN: malformed JSON (...)" for what nlohmann refuses after parsing (a number too large).
+Json parse_json_text(std::string_view text, const std::string& origin);
 
 // Parses `path` as JSON. Throws InputError "PATH: ..." when the file is missing, unreadable or
 // malformed (with the byte offset nlohmann reports).

@@ -136,3 +136,21 @@ TEST(ModelConfig, MissingDirectoryOrFileIsNamed) {
 
 }  // namespace
 }  // namespace mmlu
+
+namespace mmlu {
+namespace {
+
+// Found by fuzzing (tests/fuzz/regressions/config_json): a number too large for a double made
+// nlohmann throw out_of_range, which escaped as an internal error instead of bad input.
+TEST(ModelConfig, NumberOverflowIsBadInput) {
+  try {
+    parse_model_config("188888e888888{", "x/config.json");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("x/config.json: malformed JSON (number overflow", 0), 0u)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace mmlu

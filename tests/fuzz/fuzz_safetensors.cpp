@@ -1,0 +1,12 @@
+// The safetensors header parser on arbitrary file images.
+#include "fuzz_target.hpp"
+#include "mmlu/error.hpp"
+#include "mmlu/safetensors.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  try {
+    mmlu::parse_safetensors(data, size, "fuzz.safetensors");
+  } catch (const mmlu::InputError&) {
+  }
+  return 0;
+}
