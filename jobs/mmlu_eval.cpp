@@ -36,11 +36,20 @@ struct Workload {
   std::int64_t max_seq_len = 0;
 };
 
+void check_vocabulary(const Workload& w, const mmlu::Options& options, std::int64_t vocab_size);
+
 Workload prepare_workload(const mmlu::Options& options, const mmlu::Launch& launch, bool leader) {
   if (leader) mmlu::check_output_path(options.out, options.overwrite);
   Workload w;
   w.max_seq_len =
       options.max_seq_len > 0 ? options.max_seq_len : launch.config.max_position_embeddings;
+  if (launch.config.rope_scaling.type == "dynamic" &&
+      w.max_seq_len > launch.config.max_position_embeddings)
+    throw mmlu::InputError("--max-seq-len " + std::to_string(w.max_seq_len) +
+                           " is beyond max_position_embeddings " +
+                           std::to_string(launch.config.max_position_embeddings) +
+                           ": with dynamic rope scaling the rotation would depend on how prompts "
+                           "are batched");
   if (options.synthetic_data) {
     mmlu::SyntheticWorkload synthetic = mmlu::make_synthetic_workload(
         launch.config.vocab_size, w.max_seq_len, options.shots, options.limit);
@@ -57,7 +66,40 @@ Workload prepare_workload(const mmlu::Options& options, const mmlu::Launch& laun
   const mmlu::PromptBuilder prompts(*w.tokenizer, w.max_seq_len, options.shots);
   w.answer_ids = prompts.answer_ids();
   w.questions = mmlu::tokenize_questions(w.data, prompts);
+  check_vocabulary(w, options, launch.config.vocab_size);
   return w;
+}
+
+// Ids the model has no row for: the tokenizer belongs to another model.
+void check_vocabulary(const Workload& w, const mmlu::Options& options, std::int64_t vocab_size) {
+  auto bad = [&](std::int64_t id) { return id < 0 || id >= vocab_size; };
+  for (std::int64_t id : w.answer_ids)
+    if (bad(id))
+      throw mmlu::InputError((options.model / "tokenizer.json").string() + ": answer letter id " +
+                             std::to_string(id) + " is beyond config.json's vocab_size " +
+                             std::to_string(vocab_size) + " (a tokenizer of another model?)");
+  for (const auto& q : w.questions)
+    for (std::int64_t id : q.prompt.ids)
+      if (bad(id))
+        throw mmlu::InputError((options.model / "tokenizer.json").string() + ": token id " +
+                               std::to_string(id) + " is beyond config.json's vocab_size " +
+                               std::to_string(vocab_size) + " (a tokenizer of another model?)");
+}
+
+// Every rank read the data and tokenised it on its own; they must hold the same work, or data
+// groups would split different lists and tensor-parallel peers run different batches.
+std::uint64_t workload_digest(const Workload& w) {
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the data hash and every id
+  auto mix = [&](std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) h = (h ^ ((v >> (8 * i)) & 0xFF)) * 1099511628211ull;
+  };
+  for (char c : w.data.sha256) mix(static_cast<unsigned char>(c));
+  for (std::int64_t id : w.answer_ids) mix(static_cast<std::uint64_t>(id));
+  for (const auto& q : w.questions) {
+    mix(q.prompt.ids.size());
+    for (std::int64_t id : q.prompt.ids) mix(static_cast<std::uint64_t>(id));
+  }
+  return h;
 }
 
 // One JSON object per question: what the model is given and how it is scored.
@@ -81,8 +123,6 @@ mmlu::Provenance provenance(const mmlu::Options& options, const mmlu::Launch& la
                             const Workload& w) {
   mmlu::Provenance p;
   p.text["model_path"] = std::filesystem::absolute(options.model).string();
-  p.text["model_sha256"] = options.synthetic_weights ? "synthetic (random weights)"
-                                                     : mmlu::checkpoint_fingerprint(options.model);
   p.text["model_architecture"] = launch.config.architecture;
   p.text["tokenizer"] = w.tokenizer ? w.tokenizer->kind() : "none (synthetic data)";
   p.text["prefix_reuse"] = options.prefix_reuse ? "yes" : "no";
@@ -139,6 +179,20 @@ int evaluate(int argc, char** argv) {
       mmlu::agreed(MPI_COMM_WORLD, [&] { return prepare_workload(options, launch, leader); });
   const double tokenize_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - tokenize_start).count();
+  const std::uint64_t digest = workload_digest(work);
+  std::uint64_t lowest = 0, highest = 0;
+  MPI_Allreduce(&digest, &lowest, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Allreduce(&digest, &highest, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+  if (lowest != highest)
+    throw mmlu::AgreedError(
+        "ranks read different data or tokenizer files (differing copies on different nodes, or "
+        "files changed during the start): " +
+            options.data.string(),
+        mmlu::kExitBadInput);
+  // The checkpoint fingerprint goes into the results; taken now, so a problem costs no compute.
+  const std::string model_sha256 = options.synthetic_weights
+                                       ? "synthetic (random weights)"
+                                       : mmlu::checkpoint_fingerprint(options.model);
   if (leader) {
     for (const std::string& warning : work.data.warnings)
       std::fprintf(stderr, "mmlu_eval: warning: %s\n", warning.c_str());
@@ -214,6 +268,7 @@ int evaluate(int argc, char** argv) {
       throw mmlu::Error("gathered " + std::to_string(all.size()) + " results for " +
                         std::to_string(work.questions.size()) + " questions");
     mmlu::Provenance p = provenance(options, launch, work);
+    p.text["model_sha256"] = model_sha256;
     p.text["start_time"] = start_time;
     p.text["end_time"] = utc_now();
     p.numbers["eval_seconds"] = eval_seconds;

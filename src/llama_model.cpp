@@ -49,8 +49,8 @@ torch::Tensor LlamaModel::mlp(const LayerWeights& w, const torch::Tensor& x) {
 
 torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& x,
                                     const torch::Tensor& cos, const torch::Tensor& sin,
-                                    const torch::Tensor& mask, const PrefixCache* prefix,
-                                    std::size_t layer, PrefixCache* cache) {
+                                    const PrefixCache* prefix, std::size_t layer,
+                                    PrefixCache* cache) {
   const std::int64_t b = x.size(0), t = x.size(1), hd = config_.head_dim;
   auto heads = [&](const torch::Tensor& y, std::int64_t n) {
     return y.view({b, t, n, hd}).transpose(1, 2);
@@ -68,10 +68,25 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
   };
   torch::Tensor out;
   if (prefix && split_prefix_attention_) {
-    out = prefix_attention(q, widen(k), widen(v), widen(prefix->keys[layer]),
-                           widen(prefix->values[layer]), scale);
-  } else {
+    try {
+      out = prefix_attention(q, widen(k), widen(v), widen(prefix->keys[layer]),
+                             widen(prefix->values[layer]), scale);
+    } catch (const c10::Error&) {
+      // A device without the fused kernels (flash wants Ampere or newer for 16-bit types and
+      // head_dim <= 256): from here on, one masked attention over the concatenated keys.
+      // Every rank has the same hardware and shapes, so TP peers switch together.
+      split_prefix_attention_ = false;
+    }
+  }
+  if (!out.defined()) {
+    torch::Tensor keep;
     if (prefix) {
+      const std::int64_t p = prefix->length;
+      // A continuation token sees the whole prefix and its own past.
+      if (!keep.defined()) {
+        auto options = torch::TensorOptions().dtype(torch::kBool).device(x.device());
+        keep = torch::cat({torch::ones({t, p}, options), torch::ones({t, t}, options).tril()}, 1);
+      }
       k = torch::cat({prefix->keys[layer].expand({b, -1, -1, -1}), k}, 2);
       v = torch::cat({prefix->values[layer].expand({b, -1, -1, -1}), v}, 2);
     }
@@ -79,8 +94,8 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
       cache->keys.push_back(k.contiguous());
       cache->values.push_back(v.contiguous());
     }
-    out = mask.defined()
-              ? at::scaled_dot_product_attention(q, widen(k), widen(v), mask, 0.0, false, scale)
+    out = keep.defined()
+              ? at::scaled_dot_product_attention(q, widen(k), widen(v), keep, 0.0, false, scale)
               : at::scaled_dot_product_attention(q, widen(k), widen(v), std::nullopt, 0.0, true,
                                                  scale);
   }
@@ -160,12 +175,6 @@ torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, const PrefixCache
   const auto dtype = weights_.embed.scalar_type();
   auto [cos, sin] = rope_cos_sin(inv_freq, positions, dtype);
 
-  // With a prefix, a continuation token sees the whole prefix and its own past.
-  torch::Tensor mask;
-  if (prefix && !split_prefix_attention_) {
-    auto options = torch::TensorOptions().dtype(torch::kBool).device(device);
-    mask = torch::cat({torch::ones({t, offset}, options), torch::ones({t, t}, options).tril()}, 1);
-  }
   if (cache) {
     cache->keys.clear();
     cache->values.clear();
@@ -175,7 +184,7 @@ torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, const PrefixCache
   torch::Tensor x = vocab_parallel_embedding(ids, weights_.embed, layout_.first_vocab_row, group_);
   for (std::size_t i = 0; i < weights_.layers.size(); ++i) {
     const LayerWeights& w = weights_.layers[i];
-    x = x + attention(w, rms_norm(x, w.input_norm), cos, sin, mask, prefix, i, cache);
+    x = x + attention(w, rms_norm(x, w.input_norm), cos, sin, prefix, i, cache);
     x = x + mlp(w, rms_norm(x, w.post_attention_norm));
   }
   return rms_norm(x, weights_.final_norm);

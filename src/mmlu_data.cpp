@@ -19,12 +19,17 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string read_file(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw InputError(path.string() + ": not a regular file");
+  const std::uintmax_t size = fs::file_size(path, ec);
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string() + ": cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw InputError(path.string() + ": read error");
-  return text.str();
+  if (ec || !in) throw InputError(path.string() + ": cannot be read");
+  std::string text(static_cast<std::size_t>(size), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(size));
+  if (in.gcount() != static_cast<std::streamsize>(size))
+    throw InputError(path.string() + ": read error (got " + std::to_string(in.gcount()) + " of " +
+                     std::to_string(size) + " bytes)");
+  return text;
 }
 
 int parse_answer(const std::string& answer, const std::string& where) {
@@ -66,8 +71,11 @@ std::vector<std::string> csv_subjects(const fs::path& dir, const std::string& sp
                      "DIR/{dev,val,test}/SUBJECT_SPLIT.csv)");
   const std::string tail = "_" + split + kSuffix;
   std::vector<std::string> subjects;
-  for (const auto& entry : fs::directory_iterator(folder)) {
-    const std::string name = entry.path().filename().string();
+  fs::directory_iterator it(folder, ec), end;
+  if (ec) throw InputError(folder.string() + ": cannot be listed (" + ec.message() + ")");
+  for (; it != end; it.increment(ec)) {
+    if (ec) throw InputError(folder.string() + ": cannot be listed (" + ec.message() + ")");
+    const std::string name = it->path().filename().string();
     if (name.size() > tail.size() &&
         name.compare(name.size() - tail.size(), tail.size(), tail) == 0)
       subjects.push_back(name.substr(0, name.size() - tail.size()));

@@ -136,12 +136,16 @@ std::vector<hsize_t> dims_of(hid_t set) {
   return dims;
 }
 
+// Results files hold at most this many questions (MMLU has 14,042): a larger declared shape is
+// a broken or hostile file, refused before anything is allocated for it.
+constexpr hsize_t kMaxRows = 100'000'000;
+
 template <class T>
 std::vector<T> read_column(hid_t group, const std::string& name, hid_t type, hsize_t width = 1) {
   if (H5Lexists(group, name.c_str(), H5P_DEFAULT) <= 0) throw Error("missing dataset " + name);
   Handle set(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, "open " + name);
   const auto dims = dims_of(set);
-  if (dims.empty() || (width > 1 && (dims.size() != 2 || dims[1] != width)))
+  if (dims.size() != (width > 1 ? 2u : 1u) || (width > 1 && dims[1] != width) || dims[0] > kMaxRows)
     throw Error("dataset " + name + " has the wrong shape");
   std::vector<T> values(static_cast<std::size_t>(dims[0] * width));
   if (!values.empty())
@@ -169,7 +173,12 @@ void read_attributes(hid_t file, Provenance& provenance) {
     char name[256];
     H5Aget_name(attr, sizeof name, name);
     Handle type(H5Aget_type(attr), H5Tclose, "read an attribute's type");
-    if (H5Tget_class(type) == H5T_STRING) {
+    Handle space(H5Aget_space(attr), H5Sclose, "read an attribute's space");
+    // Only scalars are ours; anything else would not fit the buffers below.
+    if (H5Sget_simple_extent_type(space) != H5S_SCALAR) continue;
+    const H5T_class_t kind = H5Tget_class(type);
+    if (kind != H5T_STRING && kind != H5T_INTEGER && kind != H5T_FLOAT) continue;
+    if (kind == H5T_STRING) {
       Handle memory = string_type();
       if (H5Tis_variable_str(type) > 0) {
         char* text = nullptr;
@@ -177,6 +186,7 @@ void read_attributes(hid_t file, Provenance& provenance) {
         provenance.text[name] = text ? text : "";
         H5free_memory(text);
       } else {
+        if (H5Tget_size(type) > 1'000'000) continue;
         std::string text(H5Tget_size(type), '\0');
         Handle fixed(H5Tcopy(type), H5Tclose, "copy a string type");
         check(H5Aread(attr, fixed, text.data()), std::string("read attribute ") + name);
@@ -393,26 +403,36 @@ ResultsFile read_results_file(const fs::path& path) {
     throw;
   } catch (const Error& e) {
     throw InputError(path.string() + ": not a results file (" + e.what() + ")");
+  } catch (const std::bad_alloc&) {
+    throw InputError(path.string() + ": not a results file (declares more data than fits)");
   }
   return results;
 }
 
 std::string checkpoint_fingerprint(const fs::path& model_dir) {
   Sha256 hash;
+  // Regular files only, sizes through error codes: a dangling link or a directory named like a
+  // shard (seen in Hugging Face cache snapshots) is skipped, never an exception.
   auto add_file = [&](const fs::path& path, std::uintmax_t limit) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return;
+    const std::uintmax_t size = fs::file_size(path, ec);
+    if (ec) return;
     std::ifstream in(path, std::ios::binary);
-    if (!in) return;
-    std::string bytes(static_cast<std::size_t>(std::min(limit, fs::file_size(path))), '\0');
+    std::string bytes(static_cast<std::size_t>(std::min(limit, size)), '\0');
     in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    bytes.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
     hash.update(path.filename().string());
+    hash.update(std::to_string(size));
     hash.update(bytes);
   };
   add_file(model_dir / "config.json", UINT64_MAX);
   std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(model_dir))
-    if (entry.path().extension() == ".safetensors" ||
-        entry.path().filename().string().ends_with(".safetensors.index.json"))
-      files.push_back(entry.path());
+  std::error_code ec;
+  for (fs::directory_iterator it(model_dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".safetensors" ||
+        it->path().filename().string().ends_with(".safetensors.index.json"))
+      files.push_back(it->path());
   std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {
     if (file.extension() != ".safetensors") {
@@ -424,7 +444,6 @@ std::string checkpoint_fingerprint(const fs::path& model_dir) {
     unsigned char length_bytes[8] = {};
     in.read(reinterpret_cast<char*>(length_bytes), 8);
     const std::uint64_t length = in ? safetensors_header_length(length_bytes) : 0;
-    hash.update(std::to_string(fs::file_size(file)));
     add_file(file, 8 + std::min(length, kMaxSafetensorsHeader));
   }
   return hash.hex_digest();

@@ -53,9 +53,10 @@ std::vector<WorkChunk> chunks_for_group(const std::vector<TokenizedQuestion>& qu
                                         const std::vector<PrefixGroup>& groups, int dp_rank,
                                         int dp_size);
 
-// Results of this rank's data-parallel share, in the order of `questions`. Batches are queued on
-// the device without waiting; the scores come back in one copy at the end. `progress` (may be
-// null) is advanced by this group's questions scaled to the whole job, since groups are balanced.
+// Results of this rank's data-parallel share (in chunk order; gather_results sorts them). Batches
+// are queued on the device without waiting; the scores come back in one copy at the end. `progress`
+// (may be null) is advanced by this group's questions scaled to the whole job, since groups are
+// balanced.
 std::vector<QuestionResult> evaluate_share(LlamaModel& model, const Dataset& data,
                                            const std::vector<TokenizedQuestion>& questions,
                                            const std::array<std::int64_t, 4>& answer_ids,

@@ -61,8 +61,8 @@ class LlamaModel {
   // when given.
   torch::Tensor forward(const torch::Tensor& tokens, const PrefixCache* prefix, PrefixCache* cache);
   torch::Tensor attention(const LayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
-                          const torch::Tensor& sin, const torch::Tensor& mask,
-                          const PrefixCache* prefix, std::size_t layer, PrefixCache* cache);
+                          const torch::Tensor& sin, const PrefixCache* prefix, std::size_t layer,
+                          PrefixCache* cache);
   torch::Tensor prefix_attention(const torch::Tensor& q, const torch::Tensor& k,
                                  const torch::Tensor& v, const torch::Tensor& prefix_k,
                                  const torch::Tensor& prefix_v, double scale);

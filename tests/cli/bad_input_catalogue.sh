@@ -99,6 +99,9 @@ run_model t4 "unsupported pre-tokenizer" "$tmp/t4/tokenizer.json: .*UnicodeScrip
 copy_model t5 && printf '{"tokenizer_class": "LlamaTokenizer", "legacy": "yes"}' >"$tmp/t5/tokenizer_config.json"
 run_model t5 "bad tokenizer_config flag" "$tmp/t5/tokenizer_config.json: legacy must be true or false"
 
+copy_model t6 && cp "$repo/tests/fixtures/tokenizers/llama3_bytelevel/"tokenizer*.json "$tmp/t6/"
+run_model t6 "tokenizer of a larger vocabulary" "$tmp/t6/tokenizer.json: .* beyond config.json's vocab_size"
+
 # --- data sets
 copy_data d1 && printf 'ok,a,b,c,d,A\n"open,a,b,c,d,B\n' >"$tmp/d1/test/philosophy_test.csv"
 refuse "unterminated quote" "$tmp/d1/test/philosophy_test.csv:2: unterminated quoted field" --model "$model" --data "$tmp/d1" --out "$out"
@@ -130,6 +133,9 @@ refuse "bad --shots" "--shots: expected 0 to 64" --model "$model" --shots -1
 refuse "bad --split" "--split: expected test or val" --model "$model" --split train
 refuse "bad --dtype" "--dtype" --model "$model" --dtype fp8
 refuse "bad --device-memory" "--device-memory: expected a size" --model "$model" --device-memory lots
+
+copy_model c7 && "$python" -c "import json,sys; p=sys.argv[1]; c=json.load(open(p)); c['rope_parameters']={'rope_type': 'dynamic', 'factor': 2.0, 'rope_theta': 10000.0}; json.dump(c, open(p,'w'))" "$tmp/c7/config.json"
+run_model c7 "dynamic rope beyond the context" "--max-seq-len 4096 is beyond max_position_embeddings 1024" --max-seq-len 4096
 
 # --- layouts
 copy_model c6 && "$python" -c "import json,sys; p=sys.argv[1]; c=json.load(open(p)); c.update(num_attention_heads=3, num_key_value_heads=3, head_dim=32, hidden_size=96); json.dump(c, open(p,'w'))" "$tmp/c6/config.json"

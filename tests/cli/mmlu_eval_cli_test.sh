@@ -86,6 +86,12 @@ expect_ok "embedded run writes its results" 4 "wrote $tmp/run.h5: 120 questions"
 [ -f "$tmp/run.h5" ] && ! ls "$tmp"/*.tmp >/dev/null 2>&1
 check "results file in place, no temporary left" $?
 
+# A dangling shard link beside the checkpoint (as Hugging Face cache snapshots leave) is ignored.
+mkdir -p "$tmp/linked" && cp "$repo/configs/embedded/model/"* "$tmp/linked/"
+ln -s "$tmp/gone.safetensors" "$tmp/linked/old.safetensors"
+expect_ok "dangling .safetensors link" 2 "wrote $tmp/linked.h5" --model "$tmp/linked" \
+  --data "$repo/configs/embedded/data" --limit 2 --out "$tmp/linked.h5" --progress none
+
 # Benchmark modes: random weights of a config's shape, an MMLU-shaped random-token workload.
 expect_ok "synthetic weights and data" 2 "wrote $tmp/syn.h5: 114 questions" \
   --model "$repo/configs/embedded/model" --synthetic-weights --synthetic-data --limit 2 \

@@ -32,6 +32,8 @@ for layout in "1 1" "2 2" "2 1" "4 2"; do
 done
 # Each prompt computed whole, no shared prefix: the same answers.
 run_eval 2 1 "$tmp/np2_tp1_whole.h5" --data "$data" --no-prefix-reuse
+# The other suffix-attention path: one masked attention over concatenated keys.
+run_eval 2 2 "$tmp/np2_tp2_concat.h5" --data "$data" --prefix-attention concat
 "$python" "$repo/tests/e2e/compare_results.py" "$tmp/hf.json" "$tmp"/np*.h5 ||
   fail "layouts or prefix reuse differ from each other or from transformers"
 
@@ -73,6 +75,20 @@ rc=$?
 grep -q "right only in base: 10, right only in new: 0" "$tmp/compare" || fail "paired counts"
 "$report" "$tmp/np1_tp1.h5" "$tmp/worse.h5" --fail-below 20 >/dev/null ||
   fail "a regression within --fail-below gave exit $?"
+
+# A hostile results file (a 2-D column, an array attribute) is bad input, not a crash.
+"$python" - "$tmp/hostile.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "w") as f:
+    f.attrs["model_path"] = np.arange(10.0)
+    f.create_dataset("subjects/name", data=[b"anatomy"])
+    q = f.create_group("questions")
+    q["subject"] = np.zeros((4, 3), dtype=np.int32)
+PY
+"$report" "$tmp/hostile.h5" >/dev/null 2>"$tmp/err"
+rc=$?
+{ [ "$rc" -eq 2 ] && grep -q "hostile.h5: not a results file" "$tmp/err"; } ||
+  fail "hostile results file: exit $rc, $(cat "$tmp/err")"
 
 [ "$failed" -eq 0 ] && echo "mmlu_eval end to end: all checks passed"
 exit "$failed"
