@@ -81,6 +81,15 @@ TEST_F(OptionsTest, UnknownIniKeyNamesKeyAndFile) {
   EXPECT_NE(why.find(ini.string() + ": unknown key 'batch_size'"), std::string::npos) << why;
 }
 
+// Found by fuzzing (tests/fuzz/regressions/ini): Boost's message for a bad value holding
+// "%value%" never finished formatting, so the job hung instead of refusing the file.
+TEST_F(OptionsTest, PercentPlaceholdersInValuesAreRefusedNotHung) {
+  const fs::path ini = write_ini("pct.ini", "model = m\nshots = %value%x\n");
+  EXPECT_NE(refusal({"--config", ini.string()}).find("option 'shots'"), std::string::npos);
+  EXPECT_NE(refusal({"--model", "m", "--limit", "%value%"}).find("option '--limit'"),
+            std::string::npos);
+}
+
 TEST_F(OptionsTest, BadValuesNameTheOption) {
   EXPECT_NE(refusal({"--model", "m", "--tp", "two"}).find("--tp: expected a positive integer"),
             std::string::npos);
