@@ -6,11 +6,16 @@
 # from the repository's fixtures. A new crash is copied to tests/fuzz/regressions/TARGET/ (commit
 # it with the fix) and the script exits 1.
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (default 60 s each, all targets)
+#        scripts/fuzz.sh --ci [TARGET...]        a fixed seed and a fixed number of runs per
+#                                                target (about 20 s each on 2 cores), so CI's
+#                                                verdict does not depend on timing or luck
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
-seconds=${1:-60}
-shift || true
+ci=0
+if [ "${1:-}" = --ci ]; then ci=1; shift; seconds=0; else seconds=${1:-60}; shift || true; fi
+declare -A ci_runs=([safetensors]=200000 [csv]=20000 [jsonl]=15000 [tokenizer_json]=800
+                    [config_json]=200000 [ini]=15000)
 targets=("$@")
 ((${#targets[@]})) || targets=(safetensors csv jsonl tokenizer_json config_json ini)
 build=$repo/build-fuzz
@@ -68,11 +73,18 @@ for t in "${targets[@]}"; do
     echo "== $t: replaying ${#saved[@]} saved input(s)"
     "$exe" "${saved[@]}" >"$build/$t.replay.log" 2>&1 || { tail -30 "$build/$t.replay.log"; failed=1; }
   fi
-  echo "== $t: fuzzing for ${seconds}s"
   corpus=$build/corpus/$t
   crashes=$build/crashes/$t
   mkdir -p "$corpus" "$crashes"
-  if ! "$exe" "$corpus" "$seeds/$t" -max_total_time="$seconds" -max_len=262144 -timeout=10 \
+  if ((ci)); then
+    rm -rf "${corpus:?}"/*  # the same start every time
+    budget=(-seed=1 -runs="${ci_runs[$t]}")
+    echo "== $t: fuzzing for ${ci_runs[$t]} runs (seed 1)"
+  else
+    budget=(-max_total_time="$seconds")
+    echo "== $t: fuzzing for ${seconds}s"
+  fi
+  if ! "$exe" "$corpus" "$seeds/$t" "${budget[@]}" -max_len=262144 -timeout=10 \
     -rss_limit_mb=4096 -artifact_prefix="$crashes/" -print_final_stats=1 >"$build/$t.log" 2>&1; then
     tail -40 "$build/$t.log"
     mkdir -p "tests/fuzz/regressions/$t"
