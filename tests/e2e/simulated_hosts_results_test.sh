@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Multi-node results on simulated hosts (tests/mpi/simulated_host_rsh.sh: one UTS namespace per
-# host name): mmlu_eval over 2 hosts (ranks dealt by slot and by node) and 3 hosts writes the
+# host name): mmlu_eval over 2 and 3 hosts (ranks dealt by slot and by node) writes the
 # same results file (identical predictions and log-probabilities) as a single-host run of the same
 # layout, and records the hosts. Exits 77 where UTS namespaces need root.
 # Usage: simulated_hosts_results_test.sh MMLU_EVAL REPO MPIRUN PYTHON
@@ -31,9 +31,10 @@ hosts nodea:2,nodeb:2 node 4 "$tmp/two_by_node.h5"
 "$python" "$repo/tests/e2e/compare_results.py" "$tmp/single4.h5" "$tmp/two_by_slot.h5" \
   "$tmp/two_by_node.h5" --tolerance 0 || fail "2 hosts differ from one"
 single 6 "$tmp/single6.h5"
+hosts nodea:2,nodeb:2,nodec:2 slot 6 "$tmp/three_by_slot.h5"
 hosts nodea:2,nodeb:2,nodec:2 node 6 "$tmp/three_by_node.h5"
-"$python" "$repo/tests/e2e/compare_results.py" "$tmp/single6.h5" "$tmp/three_by_node.h5" \
-  --tolerance 0 || fail "3 hosts differ from one"
+"$python" "$repo/tests/e2e/compare_results.py" "$tmp/single6.h5" "$tmp/three_by_slot.h5" \
+  "$tmp/three_by_node.h5" --tolerance 0 || fail "3 hosts differ from one"
 "$python" - "$tmp/three_by_node.h5" <<'PY' || fail "hosts attribute"
 import sys, h5py
 with h5py.File(sys.argv[1]) as f:
