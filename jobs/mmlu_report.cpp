@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "mmlu/error.hpp"
+#include "mmlu/job.hpp"
 #include "mmlu/report.hpp"
 
 namespace {
@@ -69,13 +70,5 @@ int report(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return report(argc, argv);
-  } catch (const mmlu::Error& e) {
-    std::fprintf(stderr, "mmlu_report: %s\n", e.what());
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "mmlu_report: internal error: %s\n", e.what());
-    return mmlu::kExitInternal;
-  }
+  return mmlu::run_tool("mmlu_report", argc, argv, report);
 }

@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "mmlu/error.hpp"
+#include "mmlu/job.hpp"
 #include "mmlu/json_file.hpp"
 #include "mmlu/tokenizer.hpp"
 #include "mmlu/version.hpp"
@@ -97,13 +98,5 @@ int tokenize(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
-  try {
-    return tokenize(argc, argv);
-  } catch (const mmlu::Error& e) {
-    std::fprintf(stderr, "mmlu_tokenize: %s\n", e.what());
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "mmlu_tokenize: internal error: %s\n", e.what());
-    return mmlu::kExitInternal;
-  }
+  return mmlu::run_tool("mmlu_tokenize", argc, argv, tokenize);
 }

@@ -58,4 +58,17 @@ int run_mpi_job(const std::string& program, int argc, char** argv,
   return code;
 }
 
+int run_tool(const std::string& program, int argc, char** argv,
+             const std::function<int(int argc, char** argv)>& body) {
+  try {
+    return body(argc, argv);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: internal error: %s\n", program.c_str(), e.what());
+    return kExitInternal;
+  }
+}
+
 }  // namespace mmlu

@@ -10,4 +10,9 @@ namespace mmlu {
 int run_mpi_job(const std::string& program, int argc, char** argv,
                 const std::function<int(int argc, char** argv)>& body);
 
+// The same for a single-process tool (mmlu_report, mmlu_tokenize): one error line, the error's
+// exit code.
+int run_tool(const std::string& program, int argc, char** argv,
+             const std::function<int(int argc, char** argv)>& body);
+
 }  // namespace mmlu
