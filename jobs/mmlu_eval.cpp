@@ -4,16 +4,21 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <map>
 
 #include "mmlu/evaluation.hpp"
 #include "mmlu/job.hpp"
 #include "mmlu/json_file.hpp"
 #include "mmlu/launch.hpp"
 #include "mmlu/model_loader.hpp"
+#include "mmlu/mpi.hpp"
+#include "mmlu/partial_results.hpp"
 #include "mmlu/report.hpp"
 #include "mmlu/results.hpp"
+#include "mmlu/stop_signals.hpp"
 #include "mmlu/synthetic.hpp"
 #include "mmlu/version.hpp"
+#include "mmlu/watchdog.hpp"
 
 namespace {
 
@@ -119,6 +124,91 @@ void dump_prompts(const std::filesystem::path& path, const Workload& w) {
   if (!out) throw mmlu::Error(path.string() + ": write failed");
 }
 
+// What partial results must share with the run that resumes them.
+mmlu::RunKey run_key(const mmlu::Options& options, const mmlu::Launch& launch,
+                     std::uint64_t work_digest, const std::string& model_sha256) {
+  char work[32];
+  std::snprintf(work, sizeof work, "%016llx", static_cast<unsigned long long>(work_digest));
+  mmlu::RunKey key;
+  key.work = work;
+  key.model = model_sha256;
+  key.dtype = mmlu::dtype_name(launch.dtype);
+  key.layout = "tp=" + std::to_string(launch.plan.tp) + " dp=" + std::to_string(launch.plan.dp) +
+               " max_batch_tokens=" + std::to_string(options.max_batch_tokens) +
+               " prefix_reuse=" + (options.prefix_reuse ? "yes" : "no") +
+               " prefix_attention=" + (options.split_prefix_attention ? "split" : "concat") +
+               " device=" + (launch.device.cuda ? "cuda" : "cpu");
+  return key;
+}
+
+// Finished work of earlier attempts, on world rank 0 (the rest learn which questions are done).
+struct Resumed {
+  std::vector<mmlu::QuestionResult> results;  // rank 0 only
+  std::vector<char> done;                     // per question, every rank
+  int attempt = 0;                            // this attempt's number
+};
+
+// Rank 0 reads OUT.partial/ (or refuses to bury it), then tells every rank what is done.
+Resumed resume_state(const mmlu::Options& options, const Workload& w, const mmlu::RunKey& key,
+                     bool leader) {
+  const std::filesystem::path dir = mmlu::partial_dir(options.out);
+  Resumed r;
+  std::vector<std::int64_t> done_items;
+  mmlu::agreed(MPI_COMM_WORLD, [&] {
+    if (!leader) return;
+    if (!options.resume) {
+      if (mmlu::has_partial_results(dir) && !options.overwrite)
+        throw mmlu::InputError(dir.string() +
+                               ": holds partial results of an interrupted run; pass --resume to "
+                               "continue it, or --overwrite to discard them");
+      mmlu::remove_partial_results(dir);
+      return;
+    }
+    mmlu::PartialResults partial = mmlu::read_partial_results(dir, key);
+    for (const std::string& warning : partial.warnings)
+      std::fprintf(stderr, "mmlu_eval: warning: %s\n", warning.c_str());
+    std::map<std::pair<std::int32_t, std::int64_t>, std::int64_t> position;
+    for (std::size_t i = 0; i < w.questions.size(); ++i) {
+      const auto& q = w.questions[i];
+      const auto& source = w.data.subjects[static_cast<std::size_t>(q.subject)]
+                               .eval[static_cast<std::size_t>(q.question)];
+      position[{q.subject, source.index}] = static_cast<std::int64_t>(i);
+    }
+    for (const mmlu::QuestionResult& result : partial.questions) {
+      const auto found = position.find({result.subject, result.index});
+      const std::int64_t item = found == position.end() ? -1 : found->second;
+      if (item < 0 || w.data.subjects[static_cast<std::size_t>(result.subject)]
+                              .eval[static_cast<std::size_t>(
+                                  w.questions[static_cast<std::size_t>(item)].question)]
+                              .answer != result.gold)
+        throw mmlu::InputError(dir.string() + ": a saved result does not match the data (subject " +
+                               std::to_string(result.subject) + ", row " +
+                               std::to_string(result.index) + ")");
+      done_items.push_back(item);
+    }
+    r.results = std::move(partial.questions);
+    r.attempt = partial.next_attempt;
+    std::printf("\nresume    %s: %zu of %zu questions finished by earlier attempts (%d files)\n",
+                dir.string().c_str(), r.results.size(), w.questions.size(), partial.files);
+    std::fflush(stdout);
+  });
+  long long sizes[2] = {static_cast<long long>(done_items.size()), r.attempt};
+  mmlu::check_mpi(MPI_Bcast(sizes, 2, MPI_LONG_LONG, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  done_items.resize(static_cast<std::size_t>(sizes[0]));
+  r.attempt = static_cast<int>(sizes[1]);
+  if (sizes[0] > 0)
+    mmlu::check_mpi(
+        MPI_Bcast(done_items.data(), static_cast<int>(sizes[0]), MPI_INT64_T, 0, MPI_COMM_WORLD),
+        "MPI_Bcast");
+  r.done.assign(w.questions.size(), 0);
+  for (std::int64_t item : done_items) r.done[static_cast<std::size_t>(item)] = 1;
+  return r;
+}
+
+std::string rank_name(const mmlu::RankLayout& r) {
+  return "rank " + std::to_string(r.rank) + " on " + r.host;
+}
+
 mmlu::Provenance provenance(const mmlu::Options& options, const mmlu::Launch& launch,
                             const Workload& w) {
   mmlu::Provenance p;
@@ -153,6 +243,8 @@ mmlu::Provenance provenance(const mmlu::Options& options, const mmlu::Launch& la
 int evaluate(int argc, char** argv) {
   const auto started = std::chrono::steady_clock::now();
   const std::string start_time = utc_now();
+  // From the start, so a stop request during loading ends the run cleanly at the first batch.
+  const mmlu::StopSignals signals;
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   const bool leader = rank == 0;
@@ -233,6 +325,18 @@ int evaluate(int argc, char** argv) {
     return mmlu::kExitOk;
   }
 
+  const mmlu::RunKey key = run_key(options, launch, digest, model_sha256);
+  const Resumed resumed = resume_state(options, work, key, leader);
+  const mmlu::RankLayout& me = launch.mapping.self();
+  // Each data-parallel group's leader saves its group's finished questions; created before the
+  // model loads, so an unwritable folder costs no load.
+  const std::filesystem::path partial = mmlu::partial_dir(options.out);
+  std::unique_ptr<mmlu::PartialWriter> saver = mmlu::agreed(MPI_COMM_WORLD, [&] {
+    return me.tp_rank == 0
+               ? std::make_unique<mmlu::PartialWriter>(partial, resumed.attempt, me.dp_rank, key)
+               : nullptr;
+  });
+
   const mmlu::LoadedModel loaded = mmlu::load_model(launch, options);
   const std::string report = mmlu::format_load_reports(launch, loaded.report);
   if (leader && loaded.report.cpu_bound_narrower)
@@ -246,19 +350,67 @@ int evaluate(int argc, char** argv) {
     std::fflush(stdout);
   }
 
+  // A peer that hangs leaves this rank blocked in a collective: name the suspects.
+  std::string peers;
+  for (const auto& r : launch.mapping.ranks())
+    if (r.dp_rank == me.dp_rank && r.rank != me.rank)
+      peers += (peers.empty() ? "" : ", ") + rank_name(r);
+  mmlu::Watchdog watchdog(
+      std::chrono::seconds(options.stall_timeout_seconds),
+      rank_name(me) + (peers.empty() ? "" : " (tensor-parallel peers: " + peers + ")"),
+      "Finished questions are saved in " + partial.string() + "; rerun with --resume.");
+
   const auto eval_start = std::chrono::steady_clock::now();
   mmlu::Progress progress(
       leader ? mmlu::Progress::parse_style(options.progress, stderr) : mmlu::Progress::Style::none,
-      static_cast<std::int64_t>(work.questions.size()));
-  const mmlu::RankLayout& me = launch.mapping.self();
-  const std::vector<mmlu::QuestionResult> mine = mmlu::evaluate_share(
+      static_cast<std::int64_t>(work.questions.size() - resumed.results.size()));
+  mmlu::EvaluationHooks hooks;
+  hooks.done = resumed.done;
+  hooks.progress = &progress;
+  if (saver)
+    hooks.finished = [&](const std::vector<mmlu::QuestionResult>& block) { saver->append(block); };
+  hooks.on_batch = [&] { watchdog.beat("evaluating (in a batch's collectives)"); };
+  hooks.should_stop = [&] {
+    // Peers of a tensor-parallel group run the same batches: they stop at the same one.
+    int mine = signals.requested() != 0 ? 1 : 0, any = mine;
+    if (launch.plan.tp > 1)
+      mmlu::check_mpi(MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, launch.comms.tp.get()),
+                      "MPI_Allreduce");
+    return any != 0;
+  };
+  watchdog.beat("evaluating");
+  const mmlu::ShareOutcome outcome = mmlu::evaluate_share(
       *loaded.model, work.data, work.questions, work.answer_ids,
-      {me.dp_rank, launch.plan.dp, options.max_batch_tokens, options.prefix_reuse}, &progress);
+      {me.dp_rank, launch.plan.dp, options.max_batch_tokens, options.prefix_reuse,
+       options.flush_every_batches, options.flush_every_seconds},
+      hooks);
+  watchdog.beat("waiting for the other data-parallel groups to finish");
+  int stopped = outcome.stopped ? 1 : 0, any_stopped = 0;
+  mmlu::check_mpi(MPI_Allreduce(&stopped, &any_stopped, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD),
+                  "MPI_Allreduce");
+  if (any_stopped) {
+    long long saved = me.tp_rank == 0 ? static_cast<long long>(outcome.results.size()) : 0, all = 0;
+    mmlu::check_mpi(MPI_Reduce(&saved, &all, 1, MPI_LONG_LONG, MPI_SUM, 0, MPI_COMM_WORLD),
+                    "MPI_Reduce");
+    progress.finish();
+    if (leader)
+      std::fprintf(stderr,
+                   "mmlu_eval: stopped by %s: %lld of %zu questions are saved in %s; rerun with "
+                   "--resume to finish (exit %d)\n",
+                   mmlu::signal_name(signals.requested() ? signals.requested() : SIGTERM),
+                   all + static_cast<long long>(resumed.results.size()), work.questions.size(),
+                   partial.string().c_str(), mmlu::kExitPreempted);
+    return mmlu::kExitPreempted;
+  }
+  watchdog.beat("gathering results on rank 0");
+  std::vector<mmlu::QuestionResult> mine = outcome.results;
+  if (leader) mine.insert(mine.end(), resumed.results.begin(), resumed.results.end());
   const std::vector<mmlu::QuestionResult> all =
       mmlu::gather_results(MPI_COMM_WORLD, mine, me.tp_rank == 0);
   const double eval_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
   progress.finish();
+  const std::size_t computed = all.size() - resumed.results.size();
 
   std::vector<std::string> subject_names;
   for (const auto& s : work.data.subjects) subject_names.push_back(s.name);
@@ -277,14 +429,18 @@ int evaluate(int argc, char** argv) {
     p.numbers["total_seconds"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     p.numbers["questions_per_second"] =
-        eval_seconds > 0 ? static_cast<double>(all.size()) / eval_seconds : 0.0;
+        eval_seconds > 0 ? static_cast<double>(computed) / eval_seconds : 0.0;
+    p.numbers["resumed_questions"] = static_cast<double>(resumed.results.size());
+    p.numbers["attempt"] = resumed.attempt;
     mmlu::write_results_file(options.out, subject_names, all, p);
+    // Only now is everything in the results file.
+    mmlu::remove_partial_results(partial);
   });
   if (leader) {
-    std::printf("\n%s\nwrote %s: %zu questions in %.1f s (%.1f questions/s)\n",
+    std::printf("\n%s\nwrote %s: %zu questions, %zu computed in %.1f s (%.1f questions/s)\n",
                 mmlu::format_summary(mmlu::summarize(subject_names, all)).c_str(),
-                options.out.string().c_str(), all.size(), eval_seconds,
-                eval_seconds > 0 ? static_cast<double>(all.size()) / eval_seconds : 0.0);
+                options.out.string().c_str(), all.size(), computed, eval_seconds,
+                eval_seconds > 0 ? static_cast<double>(computed) / eval_seconds : 0.0);
   }
   return mmlu::kExitOk;
 }

@@ -49,7 +49,18 @@ po::options_description describe() {
     ("max-seq-len", po::value<std::int64_t>()->default_value(0),
      "longest prompt in tokens; longer ones drop shots from the end (0: the model's "
      "max_position_embeddings)")
-    ("overwrite", po::bool_switch(), "replace an existing results file")
+    ("overwrite", po::bool_switch(),
+     "replace an existing results file, and discard partial results of an earlier run")
+    ("resume", po::bool_switch(),
+     "continue an interrupted run: questions saved in OUT.partial/ are not run again (starts "
+     "afresh when there are none)")
+    ("flush-every", po::value<int>()->default_value(16),
+     "save finished questions to OUT.partial/ at least every N batches")
+    ("flush-seconds", po::value<double>()->default_value(60),
+     "... and at least every S seconds")
+    ("stall-timeout", po::value<int>()->default_value(600),
+     "end the job (exit 4) when a rank makes no progress for S seconds during evaluation: a "
+     "peer that hangs or a collective that never completes (0: never)")
     ("dump-prompts", po::value<std::string>(),
      "write every prompt's token ids as JSON Lines to FILE and stop (debugging; benchmarks)")
     ("prefix-attention", po::value<std::string>()->default_value("split"),
@@ -191,6 +202,13 @@ Options parse_options(int argc, const char* const* argv,
   o.max_seq_len = vm["max-seq-len"].as<std::int64_t>();
   if (o.max_seq_len < 0) throw InputError("--max-seq-len: must be 0 (the model's) or more");
   o.overwrite = vm["overwrite"].as<bool>();
+  o.resume = vm["resume"].as<bool>();
+  o.flush_every_batches = vm["flush-every"].as<int>();
+  if (o.flush_every_batches < 1) throw InputError("--flush-every: must be at least 1 batch");
+  o.flush_every_seconds = vm["flush-seconds"].as<double>();
+  if (!(o.flush_every_seconds > 0)) throw InputError("--flush-seconds: must be more than 0");
+  o.stall_timeout_seconds = vm["stall-timeout"].as<int>();
+  if (o.stall_timeout_seconds < 0) throw InputError("--stall-timeout: must be 0 (never) or more");
   o.prefix_reuse = !vm["no-prefix-reuse"].as<bool>();
   const std::string attention = vm["prefix-attention"].as<std::string>();
   if (attention != "split" && attention != "concat")

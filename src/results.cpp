@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "mmlu/error.hpp"
+#include "mmlu/hdf5_io.hpp"
 #include "mmlu/mpi.hpp"
 #include "mmlu/safetensors.hpp"
 #include "mmlu/sha256.hpp"
@@ -19,86 +20,15 @@ namespace mmlu {
 namespace {
 
 namespace fs = std::filesystem;
+using hdf5::check;
+using hdf5::Handle;
+using hdf5::string_type;
+using hdf5::write_column;
+using hdf5::write_number_attribute;
+using hdf5::write_strings;
+using hdf5::write_text_attribute;
 
 const char* const kCategories[] = {"STEM", "humanities", "social sciences", "other"};
-
-// ---- HDF5 handles and helpers ----------------------------------------------------------------
-
-// One HDF5 identifier, closed by the function that matches its kind.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
-    if (id_ < 0) throw Error("HDF5: cannot " + what);
-  }
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-  Handle(Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  operator hid_t() const { return id_; }
-  // Closes now and reports failure (a file's close is where its last writes happen).
-  void close(const std::string& what) {
-    const herr_t status = close_(id_);
-    id_ = -1;
-    if (status < 0) throw Error("HDF5: cannot " + what);
-  }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
-void check(herr_t status, const std::string& what) {
-  if (status < 0) throw Error("HDF5: cannot " + what);
-}
-
-// HDF5 prints its error stack to stderr by default; ours carry the context instead.
-void silence_hdf5() {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-}
-
-Handle string_type() {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "make a string type");
-  check(H5Tset_size(type, H5T_VARIABLE), "size a string type");
-  check(H5Tset_cset(type, H5T_CSET_UTF8), "set UTF-8");
-  return type;
-}
-
-void write_text_attribute(hid_t where, const std::string& name, const std::string& value) {
-  Handle type = string_type();
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "make a scalar space");
-  Handle attr(H5Acreate2(where, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-              "create attribute " + name);
-  const char* text = value.c_str();
-  check(H5Awrite(attr, type, &text), "write attribute " + name);
-}
-
-void write_number_attribute(hid_t where, const std::string& name, double value) {
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "make a scalar space");
-  Handle attr(H5Acreate2(where, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT),
-              H5Aclose, "create attribute " + name);
-  check(H5Awrite(attr, H5T_NATIVE_DOUBLE, &value), "write attribute " + name);
-}
-
-template <class T>
-void write_column(hid_t group, const std::string& name, hid_t type, const std::vector<T>& values,
-                  hsize_t width = 1) {
-  const hsize_t dims[2] = {static_cast<hsize_t>(values.size()) / width, width};
-  Handle space(H5Screate_simple(width == 1 ? 1 : 2, dims, nullptr), H5Sclose,
-               "make the space of " + name);
-  Handle set(H5Dcreate2(group, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-             H5Dclose, "create dataset " + name);
-  if (!values.empty())
-    check(H5Dwrite(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "write " + name);
-}
-
-void write_strings(hid_t group, const std::string& name, const std::vector<std::string>& values) {
-  std::vector<const char*> pointers;
-  for (const auto& v : values) pointers.push_back(v.c_str());
-  Handle type = string_type();
-  write_column(group, name, type, pointers);
-}
 
 void write_scores(hid_t file, const char* group_name, const std::vector<Score>& scores,
                   bool subjects) {
@@ -294,7 +224,7 @@ void check_output_path(const fs::path& out, bool overwrite) {
 void write_results_file(const fs::path& out, const std::vector<std::string>& subject_names,
                         const std::vector<QuestionResult>& questions,
                         const Provenance& provenance) {
-  silence_hdf5();
+  hdf5::silence_errors();
   const Summary summary = summarize(subject_names, questions);
   const fs::path tmp = out.string() + ".tmp";
   try {
@@ -337,16 +267,7 @@ void write_results_file(const fs::path& out, const std::vector<std::string>& sub
       write_scores(file, "categories", summary.categories, false);
       file.close("write " + tmp.string());
     }
-    // Durable before it becomes visible: a crash after the rename leaves a whole file.
-    const int fd = ::open(tmp.c_str(), O_RDONLY);
-    if (fd < 0 || ::fsync(fd) != 0) {
-      if (fd >= 0) ::close(fd);
-      throw Error(tmp.string() + ": cannot be flushed to disk (" + std::strerror(errno) + ")");
-    }
-    ::close(fd);
-    std::error_code ec;
-    fs::rename(tmp, out, ec);
-    if (ec) throw Error(out.string() + ": cannot be renamed into place (" + ec.message() + ")");
+    publish_file(tmp, out);
   } catch (...) {
     std::error_code ec;
     fs::remove(tmp, ec);
@@ -355,7 +276,7 @@ void write_results_file(const fs::path& out, const std::vector<std::string>& sub
 }
 
 ResultsFile read_results_file(const fs::path& path) {
-  silence_hdf5();
+  hdf5::silence_errors();
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw InputError(path.string() + ": no such file");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(path.string() + ": not an HDF5 file");

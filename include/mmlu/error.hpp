@@ -9,8 +9,11 @@ namespace mmlu {
 // Exit codes are part of the command-line contract (README "Exit codes").
 enum ExitCode : int {
   kExitOk = 0,
-  kExitInternal = 1,  // a bug or an environment failure (MPI, CUDA, I/O that is not the user's)
-  kExitBadInput = 2,  // the user's input cannot work: options, files, layouts
+  kExitInternal = 1,    // a bug or an environment failure (MPI, CUDA, I/O that is not the user's)
+  kExitBadInput = 2,    // the user's input cannot work: options, files, layouts
+  kExitStalled = 4,     // a rank made no progress for --stall-timeout (a peer or collective failed)
+  kExitPreempted = 75,  // stopped by SIGTERM or SIGUSR1; finished work is kept for --resume
+                        // (75 is sysexits' EX_TEMPFAIL: try again later)
 };
 
 class Error : public std::runtime_error {

@@ -2,6 +2,7 @@
 // The evaluation loop of one rank: every prompt tokenised, this data-parallel group's share
 // (balanced by tokens) batched by length and run through the model, the answer letters scored.
 // All ranks of a tensor-parallel group run the same batches in the same order.
+#include <functional>
 #include <vector>
 
 #include "mmlu/llama_model.hpp"
@@ -27,6 +28,31 @@ struct EvaluationShare {
   int dp_size = 1;
   std::int64_t max_batch_tokens = 4096;
   bool prefix_reuse = true;
+  // Finished results are handed to EvaluationHooks::finished at least this often (batches,
+  // seconds); each hand-over waits for the device once.
+  int flush_every_batches = 16;
+  double flush_every_seconds = 60;
+};
+
+// What the run does around the batches; every member may be left empty.
+struct EvaluationHooks {
+  // Per question: finished by an earlier attempt, so skipped. With the same layout the batches
+  // are those of an uninterrupted run, minus the finished ones, so results are bitwise the same.
+  std::vector<char> done;
+  // Results of finished batches, in blocks (every result is handed over exactly once).
+  std::function<void(const std::vector<QuestionResult>&)> finished;
+  // Asked before the first batch and after each: true stops the share at that boundary. It must
+  // answer alike on every rank of a tensor-parallel group, which run the same batches.
+  std::function<bool()> should_stop;
+  // Called after each batch is queued: a heartbeat.
+  std::function<void()> on_batch;
+  // Advanced by this group's questions scaled to the whole job, since groups are balanced.
+  Progress* progress = nullptr;
+};
+
+struct ShareOutcome {
+  std::vector<QuestionResult> results;  // this attempt's, in the order computed
+  bool stopped = false;                 // should_stop ended it early
 };
 
 // Questions whose prompts share their first `prefix_length` tokens: a subject at one shot count
@@ -53,13 +79,11 @@ std::vector<WorkChunk> chunks_for_group(const std::vector<TokenizedQuestion>& qu
                                         const std::vector<PrefixGroup>& groups, int dp_rank,
                                         int dp_size);
 
-// Results of this rank's data-parallel share (in chunk order; gather_results sorts them). Batches
-// are queued on the device without waiting; the scores come back in one copy at the end. `progress`
-// (may be null) is advanced by this group's questions scaled to the whole job, since groups are
-// balanced.
-std::vector<QuestionResult> evaluate_share(LlamaModel& model, const Dataset& data,
-                                           const std::vector<TokenizedQuestion>& questions,
-                                           const std::array<std::int64_t, 4>& answer_ids,
-                                           const EvaluationShare& share, Progress* progress);
+// Runs this rank's data-parallel share. Batches are queued on the device without waiting; their
+// scores come back in one copy per flush.
+ShareOutcome evaluate_share(LlamaModel& model, const Dataset& data,
+                            const std::vector<TokenizedQuestion>& questions,
+                            const std::array<std::int64_t, 4>& answer_ids,
+                            const EvaluationShare& share, const EvaluationHooks& hooks);
 
 }  // namespace mmlu

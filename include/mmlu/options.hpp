@@ -30,6 +30,10 @@ struct Options {
   int shots = 5;
   std::int64_t max_seq_len = 0;  // 0: the model's max_position_embeddings
   bool overwrite = false;
+  bool resume = false;              // skip questions saved in OUT.partial/ by an earlier attempt
+  int flush_every_batches = 16;     // save finished questions at least this often
+  double flush_every_seconds = 60;  // ... and this often
+  int stall_timeout_seconds = 600;  // 0: no watchdog
   bool prefix_reuse = true;
   bool split_prefix_attention = true;  // --prefix-attention split (else concat)
   std::filesystem::path dump_prompts;  // non-empty: write the prompts' ids there and stop

@@ -16,6 +16,8 @@ struct QuestionResult {
   std::int32_t truncated = 0;
   std::array<float, 4> logprobs{};  // log P(" A".." D" | prompt), full-vocabulary softmax
 };
+// No padding: partial-results files store records as these bytes (results/README.md).
+static_assert(sizeof(QuestionResult) == 48, "QuestionResult's layout is part of a file format");
 
 // The earliest of the highest: ties go to A, as argmax does.
 inline std::int32_t predicted_letter(const std::array<float, 4>& logprobs) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mmlu_eval end to end on one GPU (skipped, exit 77, without one): the embedded model and data in
 # fp32 against the transformers reference (same predictions, log-probabilities within 1e-4), and
-# in bf16 with and without prefix reuse (the fused-attention paths; within bf16's tolerance).
+# in bf16 with and without prefix reuse (the fused-attention paths; within bf16's tolerance); and a
+# 7B-shaped bf16 run stopped by SIGTERM mid-run, then resumed: identical to an uninterrupted run.
 # Usage: cuda_e2e_test.sh MMLU_EVAL REPO MPIRUN PYTHON
 set -u
 eval_exe=$1 repo=$2 mpirun=$3 python=$4
@@ -30,5 +31,30 @@ run_eval "$tmp/bf16.h5" --dtype bf16
 run_eval "$tmp/bf16_whole.h5" --dtype bf16 --no-prefix-reuse
 "$python" "$repo/tests/e2e/compare_results.py" "$tmp/bf16_whole.h5" "$tmp/bf16.h5" --tolerance 0.25 \
   --allow-prediction-changes || fail "bf16 prefix reuse beyond bf16's tolerance"
+# Stop and resume on the GPU: random 7B-shaped weights (the default generator's fixed seed makes
+# them the same in every run), a save after every batch.
+long=(--model "$repo/configs/synthetic/llama-2-7b" --synthetic-weights --synthetic-data --limit 6
+      --dtype bf16 --flush-every 1 --progress none)
+tag="cuda-resume-$$"
+timeout 300 "$mpirun" -q --mca btl self,vader --mca oob_tcp_if_include lo -np 1 "$eval_exe" \
+  "${long[@]}" --out "$tmp/full7b.h5" >"$tmp/log" 2>&1 || { cat "$tmp/log"; fail "7B run: exit $?"; }
+MMLU_TEST_RUN=$tag "$mpirun" -q --mca btl self,vader --mca oob_tcp_if_include lo -x MMLU_TEST_RUN \
+  -np 1 "$eval_exe" "${long[@]}" --out "$tmp/cut7b.h5" >"$tmp/cut.log" 2>&1 &
+launcher=$!
+for _ in $(seq 1200); do
+  [ "$(cat "$tmp"/cut7b.h5.partial/*.bin 2>/dev/null | wc -c)" -gt 4000 ] && break
+  sleep 0.05
+done
+for p in $(pgrep -f "^$eval_exe"); do
+  tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "MMLU_TEST_RUN=$tag" && kill -TERM "$p"
+done
+wait $launcher
+rc=$?
+[ "$rc" -eq 75 ] || { cat "$tmp/cut.log"; fail "7B SIGTERM: exit $rc, expected 75"; }
+timeout 300 "$mpirun" -q --mca btl self,vader --mca oob_tcp_if_include lo -np 1 "$eval_exe" \
+  "${long[@]}" --out "$tmp/cut7b.h5" --resume >"$tmp/log" 2>&1 || { cat "$tmp/log"; fail "7B resume: exit $?"; }
+grep "^resume" "$tmp/log"
+"$python" "$repo/tests/e2e/compare_results.py" "$tmp/full7b.h5" "$tmp/cut7b.h5" --tolerance 0 ||
+  fail "7B stopped and resumed on the GPU differs from an uninterrupted run"
 [ "$failed" -eq 0 ] && echo "cuda end to end: all checks passed"
 exit "$failed"

@@ -1,0 +1,31 @@
+#pragma once
+// SIGTERM and SIGUSR1 ask a run to stop: SLURM sends them before a time limit or a preemption,
+// and launchers forward them to every rank. The handler only records the request; the evaluation
+// loop stops at the next batch boundary, where its results are whole, and saves them.
+//
+// The flag is process-wide because a signal handler can reach nothing else: it is the one piece
+// of global state, written only by the handler and read through this object.
+#include <csignal>
+
+namespace mmlu {
+
+class StopSignals {
+ public:
+  // Installs the handlers; the destructor restores the previous ones.
+  StopSignals();
+  ~StopSignals();
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+  // The signal that asked to stop, or 0.
+  int requested() const;
+
+ private:
+  struct sigaction previous_term_ {};
+  struct sigaction previous_usr1_ {};
+};
+
+// "SIGTERM", "SIGUSR1", or the number.
+const char* signal_name(int signal);
+
+}  // namespace mmlu

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Interrupted runs under mpirun, each compared with one never interrupted:
+#   SIGTERM to every rank (as SLURM sends it)  -> exit 75, partial results kept, no results file
+#   SIGUSR1 to mpirun (it forwards it)          -> exit 75
+#   SIGKILL of one rank                          -> non-zero exit, mpirun names the rank and host
+#   SIGSTOP of one rank (a hang)                 -> exit within --stall-timeout + a few seconds,
+#                                                   naming this rank, its host and its peers
+#   a partial file cut mid-block                 -> the torn block is dropped with a warning
+# then `--resume` finishes each, and the results are identical (predictions and log-probabilities
+# bitwise). Also: leftover partial results are not silently buried, and a resume under another
+# layout keeps them with a warning.
+# Usage: resume_test.sh MMLU_EVAL REPO MPIRUN PYTHON
+set -u
+eval_exe=$1 repo=$2 mpirun=$3 python=$4
+tmp=$(mktemp -d)
+# Ranks are found by a variable of their environment, never by name: other tests may be running
+# the same program.
+tag="resume-test-$$"
+ranks_of() {  # ranks_of [RANK]: this test's rank processes (all, or the one of that world rank)
+  for p in $(pgrep -f "^$eval_exe"); do
+    env=$(tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null)
+    grep -qx "MMLU_TEST_RUN=$tag" <<<"$env" || continue
+    [ -z "${1:-}" ] || grep -qx "OMPI_COMM_WORLD_RANK=$1" <<<"$env" || continue
+    echo "$p"
+  done
+}
+trap 'kill -KILL $(ranks_of) 2>/dev/null; rm -rf "$tmp"' EXIT
+failed=0
+fail() { echo "FAIL $*"; failed=1; }
+# The embedded model on a synthetic MMLU-shaped workload: long enough (about 6 s on 2 cores) to
+# interrupt, and a save after every batch.
+args=(--model "$repo/configs/embedded/model" --synthetic-data --limit 12 --progress none
+      --flush-every 1)
+launch() {  # launch NP OUT [mmlu_eval options...]: in the background, $! is mpirun
+  local np=$1 out=$2
+  shift 2
+  MMLU_TEST_RUN=$tag "$mpirun" --oversubscribe --bind-to none -x MMLU_TEST_RUN -np "$np" \
+    "$eval_exe" "${args[@]}" --out "$out" "$@" >"$out.log" 2>&1 &
+}
+finish() {  # finish NP OUT [options...]: runs to the end, must succeed
+  local np=$1 out=$2
+  shift 2
+  timeout 300 "$mpirun" -q --oversubscribe --bind-to none -np "$np" "$eval_exe" "${args[@]}" \
+    --out "$out" "$@" >"$out.log" 2>&1 || { cat "$out.log"; fail "$out: exit $?"; }
+}
+wait_for_saves() {  # wait_for_saves OUT: until the partial files hold some blocks
+  for _ in $(seq 600); do
+    [ "$(cat "$1".partial/*.bin 2>/dev/null | wc -c)" -gt 4000 ] && return 0
+    sleep 0.05
+  done
+  fail "$1: no partial results appeared"
+}
+same() {  # same A B WHAT
+  "$python" "$repo/tests/e2e/compare_results.py" "$1" "$2" --tolerance 0 || fail "$3"
+}
+expect_exit() {  # expect_exit PID CODE WHAT
+  wait "$1"
+  local rc=$?
+  [ "$rc" -eq "$2" ] || { cat "$tmp/$3.h5.log"; fail "$3: exit $rc, expected $2"; }
+}
+
+# Uninterrupted references, one per layout used below.
+finish 2 "$tmp/full_tp1.h5" --tp 1
+finish 2 "$tmp/full_tp2.h5" --tp 2
+
+# SIGTERM to every rank, as slurmstepd delivers it.
+launch 2 "$tmp/term.h5" --tp 1
+pid=$!
+wait_for_saves "$tmp/term.h5"
+kill -TERM $(ranks_of)
+expect_exit $pid 75 term
+grep -q "stopped by SIGTERM: .* saved in .*term.h5.partial; rerun with --resume" "$tmp/term.h5.log" ||
+  fail "term: no stop message"
+[ ! -e "$tmp/term.h5" ] || fail "term: a results file appeared"
+finish 2 "$tmp/term.h5" --tp 1 --resume
+grep -q "^resume .*questions finished by earlier attempts" "$tmp/term.h5.log" ||
+  fail "term: resume did not report finished questions"
+[ ! -e "$tmp/term.h5.partial" ] || fail "term: partial results left after the final file"
+same "$tmp/full_tp1.h5" "$tmp/term.h5" "SIGTERM then --resume differs from an uninterrupted run"
+
+# SIGUSR1 to mpirun, which forwards it to the ranks.
+launch 2 "$tmp/usr1.h5" --tp 2
+pid=$!
+wait_for_saves "$tmp/usr1.h5"
+kill -USR1 $pid
+expect_exit $pid 75 usr1
+grep -q "stopped by SIGUSR1" "$tmp/usr1.h5.log" || fail "usr1: no stop message"
+finish 2 "$tmp/usr1.h5" --tp 2 --resume
+same "$tmp/full_tp2.h5" "$tmp/usr1.h5" "SIGUSR1 then --resume differs"
+
+# A rank dies: mpirun ends the job and names it; what was saved survives.
+launch 2 "$tmp/kill.h5" --tp 2
+pid=$!
+wait_for_saves "$tmp/kill.h5"
+start=$(date +%s)
+kill -KILL "$(ranks_of 1)"
+wait $pid
+rc=$?
+[ "$rc" -ne 0 ] || fail "kill: exit 0 after a rank was killed"
+[ $(($(date +%s) - start)) -le 30 ] || fail "kill: took more than 30 s to end"
+grep -q "rank 1 .* on node $(hostname)" "$tmp/kill.h5.log" || { cat "$tmp/kill.h5.log"; fail "kill: rank and host not named"; }
+finish 2 "$tmp/kill.h5" --tp 2 --resume
+same "$tmp/full_tp2.h5" "$tmp/kill.h5" "a killed rank then --resume differs"
+
+# A rank hangs: its peer's watchdog ends the job in bounded time, naming who it waits for.
+launch 2 "$tmp/hang.h5" --tp 2 --stall-timeout 3
+pid=$!
+wait_for_saves "$tmp/hang.h5"
+start=$(date +%s)
+hung=$(ranks_of 1)
+kill -STOP "$hung"
+wait $pid
+rc=$?
+kill -KILL "$hung" 2>/dev/null
+[ "$rc" -ne 0 ] || fail "hang: exit 0"
+[ $(($(date +%s) - start)) -le 20 ] || fail "hang: took more than 20 s to end"
+grep -q "rank 0 on $(hostname) (tensor-parallel peers: rank 1 on $(hostname)): no progress for 3 s" \
+  "$tmp/hang.h5.log" || { cat "$tmp/hang.h5.log"; fail "hang: watchdog message"; }
+finish 2 "$tmp/hang.h5" --tp 2 --resume
+same "$tmp/full_tp2.h5" "$tmp/hang.h5" "a hung rank then --resume differs"
+
+# A kill in the middle of a write: the torn block is dropped, its questions run again.
+launch 2 "$tmp/torn.h5" --tp 1
+pid=$!
+wait_for_saves "$tmp/torn.h5"
+kill -TERM $(ranks_of)
+expect_exit $pid 75 torn
+part=$(ls "$tmp"/torn.h5.partial/*.bin | head -1)
+truncate -s -30 "$part"
+finish 2 "$tmp/torn.h5" --tp 1 --resume
+grep -q "dropped an incomplete block" "$tmp/torn.h5.log" || fail "torn: no warning"
+same "$tmp/full_tp1.h5" "$tmp/torn.h5" "a torn partial file then --resume differs"
+
+# Leftover partial results are neither resumed nor discarded unasked.
+launch 2 "$tmp/left.h5" --tp 1
+pid=$!
+wait_for_saves "$tmp/left.h5"
+kill -TERM $(ranks_of)
+expect_exit $pid 75 left
+timeout 60 "$mpirun" -q --oversubscribe -np 1 "$eval_exe" "${args[@]}" --out "$tmp/left.h5" \
+  >"$tmp/left.log" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "left.h5.partial: holds partial results of an interrupted run; pass --resume" \
+  "$tmp/left.log" || { cat "$tmp/left.log"; fail "left: not refused (exit $rc)"; }
+# Resumed under another layout (tp 2 instead of 1): kept, with a warning, and the same answers.
+finish 2 "$tmp/left.h5" --tp 2 --resume
+grep -q "written under another layout" "$tmp/left.h5.log" || fail "left: no layout warning"
+"$python" "$repo/tests/e2e/compare_results.py" "$tmp/full_tp1.h5" "$tmp/left.h5" \
+  --tolerance 1e-4 || fail "resume under another layout differs beyond 1e-4"
+
+[ "$failed" -eq 0 ] && echo "resume: all interruptions resumed to identical results"
+exit "$failed"
