@@ -1,6 +1,7 @@
 // mmlu_report: prints a results file, or compares two for regression sweeps.
 //   mmlu_report FILE
 //   mmlu_report BASE NEW [--fail-below POINTS]   exit 3 when NEW is more than POINTS below BASE
+//   mmlu_report --sweep LIST [--baseline NAME] [--csv F] [--h5 F]   a sweep's summary table
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -11,6 +12,7 @@
 #include "mmlu/error.hpp"
 #include "mmlu/job.hpp"
 #include "mmlu/report.hpp"
+#include "mmlu/sweep.hpp"
 
 namespace {
 
@@ -18,18 +20,60 @@ namespace po = boost::program_options;
 
 // Exit code for a regression found: distinct from bad input (2) so sweeps can tell them apart.
 constexpr int kExitRegression = 3;
+// A sweep where some checkpoint has no results (its job failed) but none regressed.
+constexpr int kExitMissing = 4;
+
+struct SweepRequest {
+  std::string list, results_dir, baseline, csv, h5;
+};
+
+int sweep(const SweepRequest& r, double fail_below) {
+  const std::filesystem::path list = r.list;
+  const std::vector<mmlu::SweepEntry> entries = mmlu::read_sweep_list(
+      list, r.results_dir.empty() ? list.parent_path() : std::filesystem::path(r.results_dir));
+  const std::string baseline = r.baseline.empty() ? entries.front().name : r.baseline;
+  const mmlu::SweepSummary summary = mmlu::summarize_sweep(entries, baseline, fail_below);
+  std::cout << summary.text;
+  if (!r.csv.empty()) mmlu::write_sweep_csv(r.csv, summary);
+  if (!r.h5.empty()) mmlu::write_sweep_hdf5(r.h5, summary, baseline, fail_below);
+  if (!summary.regressed.empty()) {
+    std::string names;
+    for (const auto& n : summary.regressed) names += (names.empty() ? "" : ", ") + n;
+    std::printf("REGRESSION: %s more than %.2f points below %s\n", names.c_str(), fail_below,
+                baseline.c_str());
+    return kExitRegression;
+  }
+  if (!summary.missing.empty()) {
+    std::string names;
+    for (const auto& n : summary.missing) names += (names.empty() ? "" : ", ") + n;
+    std::printf("MISSING: no results for %s\n", names.c_str());
+    return kExitMissing;
+  }
+  return mmlu::kExitOk;
+}
 
 int report(int argc, char** argv) {
   std::vector<std::string> files;
   double fail_below = -1;
+  SweepRequest sweep_request;
   po::options_description described(
-      "mmlu_report FILE | BASE NEW [--fail-below POINTS]\n"
+      "mmlu_report FILE | BASE NEW [--fail-below POINTS] | --sweep LIST [options]\n"
       "Prints a results file, or compares NEW against BASE per category and subject with a paired "
-      "test on the questions both answered. Exit codes: 0 ok, 2 bad input, 3 NEW is more than "
-      "POINTS percentage points below BASE (micro accuracy)\nOptions");
+      "test on the questions both answered, or summarises a sweep (LIST: 'NAME PATH' lines; "
+      "results in DIR/NAME.h5). Exit codes: 0 ok, 2 bad input, 3 a regression: NEW (or a "
+      "checkpoint of the sweep) is more than POINTS percentage points below BASE (micro "
+      "accuracy), 4 a checkpoint of the sweep has no results\nOptions");
   described.add_options()("help,h", "print this help")(
       "fail-below", po::value(&fail_below)->value_name("POINTS"),
-      "with two files: exit 3 when NEW's accuracy is more than POINTS below BASE's");
+      "exit 3 when accuracy is more than POINTS below the baseline's (sweeps: default 1)")(
+      "sweep", po::value(&sweep_request.list)->value_name("LIST"),
+      "summarise the sweep of the checkpoints listed in LIST")(
+      "results-dir", po::value(&sweep_request.results_dir)->value_name("DIR"),
+      "where the sweep's NAME.h5 files are (default: LIST's folder)")(
+      "baseline", po::value(&sweep_request.baseline)->value_name("NAME"),
+      "the checkpoint others are compared with (default: LIST's first)")(
+      "csv", po::value(&sweep_request.csv)->value_name("FILE"), "write the sweep's table as CSV")(
+      "h5", po::value(&sweep_request.h5)->value_name("FILE"), "write the sweep's table as HDF5");
   po::options_description hidden;
   hidden.add_options()("file", po::value(&files));
   po::options_description all;
@@ -47,6 +91,15 @@ int report(int argc, char** argv) {
     std::cout << described << "\n";
     return mmlu::kExitOk;
   }
+  if (vm.count("sweep")) {
+    if (!files.empty()) throw mmlu::InputError("--sweep takes no results files (see --help)");
+    if (vm.count("fail-below") && fail_below < 0)
+      throw mmlu::InputError("--fail-below takes a non-negative number of points");
+    return sweep(sweep_request, vm.count("fail-below") ? fail_below : 1.0);
+  }
+  for (const char* only : {"results-dir", "baseline", "csv", "h5"})
+    if (vm.count(only))
+      throw mmlu::InputError(std::string("--") + only + " belongs to --sweep (see --help)");
   if (files.empty() || files.size() > 2)
     throw mmlu::InputError("expected one results file, or two to compare (see --help)");
   if (vm.count("fail-below") && (files.size() != 2 || fail_below < 0))

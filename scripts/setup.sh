@@ -15,6 +15,7 @@ apt_packages=(
   libboost-program-options-dev
   libgtest-dev
   libsentencepiece-dev libpcre2-dev libutf8proc-dev nlohmann-json3-dev
+  slurm-wlm munge
 )
 
 missing=()

@@ -1,0 +1,50 @@
+#pragma once
+// A regression sweep's summary: the results of many checkpoints side by side, one row per
+// checkpoint and scope (all questions, then each category), each compared with a named baseline.
+// Written as CSV and HDF5 (the same table) for plots and dashboards; a checkpoint that regresses
+// beyond a tolerance, or has no results, makes the summary fail.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mmlu {
+
+struct SweepEntry {
+  std::string name;
+  std::filesystem::path results;  // its results file
+};
+
+// A sweep's list: one checkpoint per line, "NAME PATH" (blank lines and # comments skipped).
+// Each entry's results file is RESULTS_DIR/NAME.h5. Throws InputError naming the list and line
+// for a malformed line, a name that is not [A-Za-z0-9._-]+, or a name used twice.
+std::vector<SweepEntry> read_sweep_list(const std::filesystem::path& list,
+                                        const std::filesystem::path& results_dir);
+
+struct SweepRow {
+  std::string checkpoint;
+  std::string scope;   // "all" or a category
+  std::string status;  // "baseline", "ok", "regressed" (scope all only) or "missing"
+  std::int64_t n = 0, correct = 0;
+  double accuracy = 0;      // percent
+  double delta_points = 0;  // against the baseline's same scope
+  double p_value = 1;       // scope all: paired exact test against the baseline
+};
+
+struct SweepSummary {
+  std::vector<SweepRow> rows;
+  std::vector<std::string> missing;    // checkpoints without a results file
+  std::vector<std::string> regressed;  // more than fail_below points under the baseline
+  std::string text;                    // the table as people read it
+};
+
+// Reads every entry's results file. The baseline must have one; another entry without one is
+// reported as missing. Throws InputError naming a file that exists but is not a results file.
+SweepSummary summarize_sweep(const std::vector<SweepEntry>& entries, const std::string& baseline,
+                             double fail_below_points);
+
+// Both written atomically (a temporary file, flushed, then renamed).
+void write_sweep_csv(const std::filesystem::path& path, const SweepSummary& summary);
+void write_sweep_hdf5(const std::filesystem::path& path, const SweepSummary& summary,
+                      const std::string& baseline, double fail_below_points);
+
+}  // namespace mmlu

@@ -1,0 +1,121 @@
+// A sweep's summary: the list format and its refusals, regressions against the baseline by the
+// tolerance, checkpoints without results, and the CSV table.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "mmlu/error.hpp"
+#include "mmlu/results.hpp"
+#include "mmlu/sweep.hpp"
+
+namespace mmlu {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SweepTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("mmlu-sweep-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path list(const std::string& text) {
+    std::ofstream(dir_ / "list") << text;
+    return dir_ / "list";
+  }
+  // NAME.h5 with `correct` of 100 anatomy questions right.
+  void results(const std::string& name, int correct) {
+    std::vector<QuestionResult> q(100);
+    for (int i = 0; i < 100; ++i) {
+      q[static_cast<std::size_t>(i)].index = i;
+      q[static_cast<std::size_t>(i)].gold = 1;
+      q[static_cast<std::size_t>(i)].pred = i < correct ? 1 : 2;
+    }
+    write_results_file(dir_ / (name + ".h5"), {"anatomy"}, q, {});
+  }
+  fs::path dir_;
+};
+
+TEST_F(SweepTest, ListLinesAreNamePathWithCommentsSkipped) {
+  const auto entries = read_sweep_list(
+      list("# sweep\n\nstep-1000 /ckpt/a\n  step_2000.v2\t/ckpt/with space/b  \n"), dir_);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].name, "step-1000");
+  EXPECT_EQ(entries[0].results, dir_ / "step-1000.h5");
+  EXPECT_EQ(entries[1].name, "step_2000.v2");
+}
+
+TEST_F(SweepTest, BadListsAreRefusedWithFileAndLine) {
+  auto message = [&](const std::string& text) {
+    try {
+      read_sweep_list(list(text), dir_);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message("a /x\nonly-a-name\n").find("list:2: expected 'NAME PATH'"), std::string::npos);
+  EXPECT_NE(message("a/b /x\n").find("list:1"), std::string::npos);
+  EXPECT_NE(message("a /x\na /y\n").find("list:2: checkpoint name 'a' is used twice"),
+            std::string::npos);
+  EXPECT_NE(message("# nothing\n").find("lists no checkpoints"), std::string::npos);
+  EXPECT_THROW(read_sweep_list(dir_ / "absent", dir_), InputError);
+}
+
+TEST_F(SweepTest, ARegressionBeyondTheToleranceIsFlagged) {
+  results("base", 60);
+  results("same", 60);
+  results("slightly", 59);  // 1 point below: within a 1.5 point tolerance
+  results("worse", 50);
+  const auto entries = read_sweep_list(list("base a\nsame b\nslightly c\nworse d\n"), dir_);
+  const SweepSummary s = summarize_sweep(entries, "base", 1.5);
+  EXPECT_EQ(s.regressed, std::vector<std::string>{"worse"});
+  EXPECT_TRUE(s.missing.empty());
+  const SweepSummary strict = summarize_sweep(entries, "base", 0.5);
+  EXPECT_EQ(strict.regressed, (std::vector<std::string>{"slightly", "worse"}));
+  const SweepSummary against_worse = summarize_sweep(entries, "worse", 1.0);
+  EXPECT_TRUE(against_worse.regressed.empty());
+  for (const SweepRow& r : s.rows)
+    if (r.checkpoint == "worse" && r.scope == "all") {
+      EXPECT_DOUBLE_EQ(r.accuracy, 50.0);
+      EXPECT_DOUBLE_EQ(r.delta_points, -10.0);
+      EXPECT_LT(r.p_value, 0.01);  // 10 discordant pairs, all one way
+      EXPECT_EQ(r.status, "regressed");
+    }
+}
+
+TEST_F(SweepTest, MissingResultsAreReportedAndAMissingBaselineRefused) {
+  results("base", 60);
+  const auto entries = read_sweep_list(list("base a\nfailed b\n"), dir_);
+  const SweepSummary s = summarize_sweep(entries, "base", 1.0);
+  EXPECT_EQ(s.missing, std::vector<std::string>{"failed"});
+  EXPECT_THROW(summarize_sweep(entries, "failed", 1.0), InputError);
+  EXPECT_THROW(summarize_sweep(entries, "nobody", 1.0), InputError);
+}
+
+TEST_F(SweepTest, TheCsvHoldsOneRowPerCheckpointAndScope) {
+  results("base", 60);
+  results("worse", 50);
+  const auto entries = read_sweep_list(list("base a\nworse b\n"), dir_);
+  write_sweep_csv(dir_ / "summary.csv", summarize_sweep(entries, "base", 1.0));
+  std::ifstream in(dir_ / "summary.csv");
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(),
+            "checkpoint,scope,status,n,correct,accuracy,delta_points,p_value\n"
+            "base,all,baseline,100,60,60.000000,0.000000,1\n"
+            "base,other,baseline,100,60,60.000000,0.000000,1\n"
+            "worse,all,regressed,100,50,50.000000,-10.000000,0.00195312\n"
+            "worse,other,ok,100,50,50.000000,-10.000000,1\n");
+  EXPECT_FALSE(fs::exists(dir_ / "summary.csv.tmp"));
+}
+
+}  // namespace
+}  // namespace mmlu
