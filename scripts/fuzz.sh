@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every input surface with libFuzzer (targets in tests/fuzz; clang, ASan + UBSan):
-# safetensors headers, CSV and JSON Lines data, tokenizer.json, config.json and INI files.
+# safetensors headers, CSV and JSON Lines data, tokenizer.json, config.json, INI files and
+# partial-results files (--resume).
 # Builds into build-fuzz/, replays every saved regression input (tests/fuzz/regressions/TARGET/:
 # inputs that once crashed, kept for ever), then runs each target for SECONDS from seeds taken
 # from the repository's fixtures. A new crash is copied to tests/fuzz/regressions/TARGET/ (commit
@@ -15,9 +16,9 @@ cd "$repo"
 ci=0
 if [ "${1:-}" = --ci ]; then ci=1; shift; seconds=0; else seconds=${1:-60}; shift || true; fi
 declare -A ci_runs=([safetensors]=200000 [csv]=20000 [jsonl]=15000 [tokenizer_json]=800
-                    [config_json]=200000 [ini]=15000)
+                    [config_json]=200000 [ini]=15000 [partial_results]=200000)
 targets=("$@")
-((${#targets[@]})) || targets=(safetensors csv jsonl tokenizer_json config_json ini)
+((${#targets[@]})) || targets=(safetensors csv jsonl tokenizer_json config_json ini partial_results)
 build=$repo/build-fuzz
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (apt-get install clang)" >&2; exit 2; }
 
@@ -30,7 +31,7 @@ cmake --build "$build" -j "$(nproc)" >"$build.build.log" 2>&1 || { tail -40 "$bu
 # Seeds: copies of real inputs, small enough for fast executions.
 seeds=$build/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{safetensors,csv,jsonl,tokenizer_json,config_json,ini}
+mkdir -p "$seeds"/{safetensors,csv,jsonl,tokenizer_json,config_json,ini,partial_results}
 cp configs/embedded/data/*/*.csv "$seeds/csv/"
 cp tests/fixtures/tokenizers/*/tokenizer.json "$seeds/tokenizer_json/" 2>/dev/null || true
 for f in tests/fixtures/tokenizers/*/tokenizer.json; do cp "$f" "$seeds/tokenizer_json/$(basename "$(dirname "$f")").json"; done
@@ -62,6 +63,17 @@ def safetensors(name, tensors):
 safetensors("one.safetensors", {"w": ("F32", [2, 2], bytes(16))})
 safetensors("two.safetensors", {"a": ("BF16", [3], bytes(6)), "b": ("I64", [1, 1], bytes(8))})
 safetensors("empty.safetensors", {"e": ("F16", [0, 4], b"")})
+# A partial-results file of the fuzz target's key: header, one block of two records.
+key = b"work=0123456789abcdef\nmodel=model\ndtype=fp32\nlayout=tp=1 dp=1\n"
+records = b"".join(struct.pack("<iiqiiii4f", 0, i % 4, i, 1, 300, 5, 0, -1.0, -2.0, -0.5, -3.0)
+                   for i in range(2))
+count = struct.pack("<I", 2)
+h = 1469598103934665603
+for byte in count + records:
+    h = ((h ^ byte) * 1099511628211) % 2**64
+(seeds / "partial_results" / "two.bin").write_bytes(
+    b"MMLU-PARTIAL-v1\n" + struct.pack("<II", 48, len(key)) + key +
+    struct.pack("<I", 0x314B4C42) + count + records + struct.pack("<Q", h))
 PY
 
 mkdir -p tests/fuzz/regressions

@@ -156,6 +156,70 @@ void PartialWriter::append(const std::vector<QuestionResult>& block) {
     throw Error(path_.string() + ": fdatasync failed (" + std::strerror(errno) + ")");
 }
 
+PartialResults parse_partial_file(const std::string& bytes, const fs::path& file,
+                                  const RunKey& key) {
+  PartialResults out;
+  out.files = 1;
+  out.next_attempt = attempt_of(file) + 1;
+  std::size_t at = 0;
+  auto take = [&](void* dst, std::size_t n) {
+    if (bytes.size() - at < n) return false;
+    if (n > 0) std::memcpy(dst, bytes.data() + at, n);  // an empty block's data() may be null
+    at += n;
+    return true;
+  };
+  char magic[sizeof kMagic];
+  std::uint32_t record = 0, length = 0;
+  if (!take(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof kMagic) != 0 ||
+      !take(&record, 4) || !take(&length, 4) || length > kMaxKeyBytes ||
+      bytes.size() - at < length)
+    throw InputError(file.string() + ": not a partial results file (bad header)");
+  if (record != sizeof(QuestionResult))
+    throw InputError(file.string() + ": written by a build with another record layout");
+  const RunKey theirs = parse_key(bytes.substr(at, length), file);
+  at += length;
+  auto differs = [&](const char* what) {
+    throw InputError(file.string() + ": belongs to another run (its " + what +
+                     " differs); remove " + file.parent_path().string() +
+                     " or pass --overwrite to start over");
+  };
+  if (theirs.work != key.work) differs("data, tokenizer or prompt settings");
+  if (theirs.model != key.model) differs("model checkpoint");
+  if (theirs.dtype != key.dtype) differs("dtype");
+  if (theirs.layout != key.layout)
+    out.warnings.push_back(file.string() + ": written under another layout (" + theirs.layout +
+                           "; now " + key.layout +
+                           "): its results are kept, but the final file is not bitwise the one "
+                           "an uninterrupted run would write");
+  while (at < bytes.size()) {
+    const std::size_t block_start = at;
+    std::uint32_t magic_word = 0, count = 0;
+    std::uint64_t sum = 0;
+    bool whole = take(&magic_word, 4) && magic_word == kBlockMagic && take(&count, 4) &&
+                 count <= (bytes.size() - at) / sizeof(QuestionResult);
+    std::vector<QuestionResult> block;
+    if (whole) {
+      block.resize(count);
+      whole = take(block.data(), count * sizeof(QuestionResult)) && take(&sum, 8) &&
+              sum == fnv1a(block.data(), count * sizeof(QuestionResult), fnv1a(&count, 4));
+    }
+    if (!whole) {
+      // Only the last block can be short (a kill during the write); stop reading there.
+      out.warnings.push_back(file.string() + ": dropped an incomplete block at byte " +
+                             std::to_string(block_start) +
+                             " (the run was killed while writing it; those questions run again)");
+      break;
+    }
+    for (const QuestionResult& r : block) {
+      if (r.subject < 0 || r.gold < 0 || r.gold > 3 || r.pred < 0 || r.pred > 3)
+        throw InputError(file.string() + ": a record out of range at byte " +
+                         std::to_string(block_start));
+      out.questions.push_back(r);
+    }
+  }
+  return out;
+}
+
 PartialResults read_partial_results(const fs::path& dir, const RunKey& key) {
   PartialResults out;
   std::set<std::pair<std::int32_t, std::int64_t>> seen;
@@ -163,64 +227,13 @@ PartialResults read_partial_results(const fs::path& dir, const RunKey& key) {
     std::ifstream in(file, std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (!in.eof() && in.fail()) throw InputError(file.string() + ": cannot be read");
-    out.next_attempt = std::max(out.next_attempt, attempt_of(file) + 1);
-    ++out.files;
-    std::size_t at = 0;
-    auto take = [&](void* dst, std::size_t n) {
-      if (bytes.size() - at < n) return false;
-      std::memcpy(dst, bytes.data() + at, n);
-      at += n;
-      return true;
-    };
-    char magic[sizeof kMagic];
-    std::uint32_t record = 0, length = 0;
-    if (!take(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof kMagic) != 0 ||
-        !take(&record, 4) || !take(&length, 4) || length > kMaxKeyBytes ||
-        bytes.size() - at < length)
-      throw InputError(file.string() + ": not a partial results file (bad header)");
-    if (record != sizeof(QuestionResult))
-      throw InputError(file.string() + ": written by a build with another record layout");
-    const RunKey theirs = parse_key(bytes.substr(at, length), file);
-    at += length;
-    auto differs = [&](const char* what) {
-      throw InputError(file.string() + ": belongs to another run (its " + what +
-                       " differs); remove " + dir.string() + " or pass --overwrite to start over");
-    };
-    if (theirs.work != key.work) differs("data, tokenizer or prompt settings");
-    if (theirs.model != key.model) differs("model checkpoint");
-    if (theirs.dtype != key.dtype) differs("dtype");
-    if (theirs.layout != key.layout)
-      out.warnings.push_back(file.string() + ": written under another layout (" + theirs.layout +
-                             "; now " + key.layout +
-                             "): its results are kept, but the final file is not bitwise the one "
-                             "an uninterrupted run would write");
-    while (at < bytes.size()) {
-      const std::size_t block_start = at;
-      std::uint32_t magic_word = 0, count = 0;
-      std::uint64_t sum = 0;
-      bool whole = take(&magic_word, 4) && magic_word == kBlockMagic && take(&count, 4) &&
-                   count <= (bytes.size() - at) / sizeof(QuestionResult);
-      std::vector<QuestionResult> block;
-      if (whole) {
-        block.resize(count);
-        whole = take(block.data(), count * sizeof(QuestionResult)) && take(&sum, 8) &&
-                sum == fnv1a(block.data(), count * sizeof(QuestionResult), fnv1a(&count, 4));
-      }
-      if (!whole) {
-        // Only the last block can be short (a kill during the write); stop reading there.
-        out.warnings.push_back(file.string() + ": dropped an incomplete block at byte " +
-                               std::to_string(block_start) +
-                               " (the run was killed while "
-                               "writing it; those questions run again)");
-        break;
-      }
-      for (const QuestionResult& r : block) {
-        if (r.subject < 0 || r.gold < 0 || r.gold > 3 || r.pred < 0 || r.pred > 3)
-          throw InputError(file.string() + ": a record out of range at byte " +
-                           std::to_string(block_start));
-        if (seen.insert({r.subject, r.index}).second) out.questions.push_back(r);
-      }
-    }
+    PartialResults one = parse_partial_file(bytes, file, key);
+    out.files += one.files;
+    out.next_attempt = std::max(out.next_attempt, one.next_attempt);
+    out.warnings.insert(out.warnings.end(), one.warnings.begin(), one.warnings.end());
+    // Oldest attempt first: a question saved twice keeps its first copy.
+    for (const QuestionResult& r : one.questions)
+      if (seen.insert({r.subject, r.index}).second) out.questions.push_back(r);
   }
   std::sort(out.questions.begin(), out.questions.end(),
             [](const QuestionResult& a, const QuestionResult& b) {

@@ -56,6 +56,11 @@ struct PartialResults {
 // when one is not a partial file or belongs to another run (work, model or dtype differ).
 PartialResults read_partial_results(const std::filesystem::path& dir, const RunKey& key);
 
+// One partial file's contents (`file` names it in errors and gives its attempt number), in the
+// order saved. Throws InputError as read_partial_results does.
+PartialResults parse_partial_file(const std::string& bytes, const std::filesystem::path& file,
+                                  const RunKey& key);
+
 // True when `dir` holds any partial file.
 bool has_partial_results(const std::filesystem::path& dir);
 

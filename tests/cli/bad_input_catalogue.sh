@@ -26,7 +26,8 @@ refuse() {
   [ "$rc" -eq 2 ] || problem+=" exit $rc;"
   [ "$lines" -eq 1 ] || problem+=" $lines stderr lines;"
   grep -Eq -- "^mmlu_eval: .*$pattern" "$tmp/stderr" || problem+=" message does not match;"
-  [ ! -e "$out" ] && [ ! -e "$out.tmp" ] || problem+=" a results file appeared;"
+  [ ! -e "$out" ] && [ ! -e "$out.tmp" ] && [ ! -e "$out.partial" ] ||
+    problem+=" a results or partial file appeared;"
   [ "$(cat "$tmp/existing.h5")" = precious ] || problem+=" an existing file was replaced;"
   pgrep -f "$tmp/" >/dev/null && problem+=" a rank is still running;"
   if [ -n "$problem" ]; then
@@ -133,6 +134,8 @@ refuse "bad --shots" "--shots: expected 0 to 64" --model "$model" --shots -1
 refuse "bad --split" "--split: expected test or val" --model "$model" --split train
 refuse "bad --dtype" "--dtype" --model "$model" --dtype fp8
 refuse "bad --device-memory" "--device-memory: expected a size" --model "$model" --device-memory lots
+refuse "bad --flush-every" "--flush-every: must be at least 1" --model "$model" --flush-every 0
+refuse "bad --stall-timeout" "--stall-timeout: must be 0" --model "$model" --stall-timeout -5
 
 copy_model c7 && "$python" -c "import json,sys; p=sys.argv[1]; c=json.load(open(p)); c['rope_parameters']={'rope_type': 'dynamic', 'factor': 2.0, 'rope_theta': 10000.0}; json.dump(c, open(p,'w'))" "$tmp/c7/config.json"
 run_model c7 "dynamic rope beyond the context" "--max-seq-len 4096 is beyond max_position_embeddings 1024" --max-seq-len 4096
@@ -150,6 +153,23 @@ refuse "output exists" "$tmp/existing.h5: exists \\(pass --overwrite" --model "$
 mkdir -p "$tmp/adir.h5"
 refuse "output is a directory" "$tmp/adir.h5: is a directory" --model "$model" --data "$data" --out "$tmp/adir.h5" --overwrite
 refuse "output not writable" "/proc/mmlu.h5: cannot be written" --model "$model" --data "$data" --out /proc/mmlu.h5
+
+# --- partial results of an interrupted run (OUT.partial/)
+partial=$tmp/resumed.h5.partial
+mkdir -p "$partial" && printf 'not a partial results file' >"$partial/attempt-0000.dp-0000.bin"
+refuse "garbage partial file" "$partial/attempt-0000.dp-0000.bin: not a partial results file" \
+  --model "$model" --data "$data" --out "$tmp/resumed.h5" --resume
+refuse "partial results left over" "$partial: holds partial results of an interrupted run; pass --resume" \
+  --model "$model" --data "$data" --out "$tmp/resumed.h5"
+# A partial file written for another model (same data and dtype): its key names another checkpoint.
+"$python" - "$partial/attempt-0000.dp-0000.bin" <<'PY'
+import struct, sys
+key = b"work=0\nmodel=another\ndtype=fp32\nlayout=tp=1 dp=2\n"
+open(sys.argv[1], "wb").write(b"MMLU-PARTIAL-v1\n" + struct.pack("<II", 48, len(key)) + key)
+PY
+refuse "partial results of another run" "$partial/attempt-0000.dp-0000.bin: belongs to another run" \
+  --model "$model" --data "$data" --out "$tmp/resumed.h5" --resume
+[ -f "$partial/attempt-0000.dp-0000.bin" ] || { failed=$((failed + 1)); echo "FAIL a refused partial file was removed"; }
 
 echo "bad-input catalogue: $cases cases, $failed failed"
 [ "$cases" -ge 30 ] && [ "$failed" -eq 0 ]

@@ -45,12 +45,15 @@ for _ in $(seq 1200); do
   [ "$(cat "$tmp"/cut7b.h5.partial/*.bin 2>/dev/null | wc -c)" -gt 4000 ] && break
   sleep 0.05
 done
-for p in $(pgrep -f "^$eval_exe"); do
-  tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "MMLU_TEST_RUN=$tag" && kill -TERM "$p"
+# The rank is found through /proc (GPU nodes may lack pgrep): this program, this run's variable.
+exe=$(readlink -f "$eval_exe")
+for d in /proc/[0-9]*; do
+  [ "$(readlink "$d/exe" 2>/dev/null)" = "$exe" ] || continue
+  tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qx "MMLU_TEST_RUN=$tag" && kill -TERM "${d#/proc/}"
 done
 wait $launcher
 rc=$?
-[ "$rc" -eq 75 ] || { cat "$tmp/cut.log"; fail "7B SIGTERM: exit $rc, expected 75"; }
+[ "$rc" -eq 75 ] || { tail -5 "$tmp/cut.log"; fail "7B SIGTERM: exit $rc, expected 75"; }
 timeout 300 "$mpirun" -q --mca btl self,vader --mca oob_tcp_if_include lo -np 1 "$eval_exe" \
   "${long[@]}" --out "$tmp/cut7b.h5" --resume >"$tmp/log" 2>&1 || { cat "$tmp/log"; fail "7B resume: exit $?"; }
 grep "^resume" "$tmp/log"
