@@ -1,6 +1,7 @@
 #include "mmlu/llama_weights.hpp"
 
 #include <cstring>
+#include <mutex>
 
 #include "mmlu/error.hpp"
 #include "mmlu/planner.hpp"
@@ -123,6 +124,15 @@ class RandomShardSource {
   torch::Tensor whole(const std::string& name, const std::vector<std::int64_t>& shape) const {
     const auto options = torch::TensorOptions().dtype(spec_.dtype).device(spec_.device);
     if (name.ends_with("norm.weight")) return torch::ones(shape, options);
+    // Each tensor from its own seed (its name and TP rank), so every run, whatever else drew
+    // random numbers before, gets the same weights: runs can be compared and resumed.
+    std::uint64_t seed = 1469598103934665603ull ^ static_cast<std::uint64_t>(spec_.tp_rank);
+    for (char c : name) seed = (seed ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    at::Generator generator = at::globalContext().defaultGenerator(spec_.device);
+    {
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_current_seed(seed);
+    }
     return torch::empty(shape, options).normal_(0.0, 0.02);
   }
 
