@@ -1,10 +1,12 @@
 // mmlu_eval: evaluates a language model on MMLU across MPI ranks (one rank per device).
 // topology -> plan -> data and tokenizer -> load -> schedule -> forward -> score -> results.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "mmlu/evaluation.hpp"
 #include "mmlu/job.hpp"
@@ -44,7 +46,12 @@ struct Workload {
 void check_vocabulary(const Workload& w, const mmlu::Options& options, std::int64_t vocab_size);
 
 Workload prepare_workload(const mmlu::Options& options, const mmlu::Launch& launch, bool leader) {
-  if (leader) mmlu::check_output_path(options.out, options.overwrite);
+  // A resumed run may find its results already written (requeued after it finished): that is
+  // checked once the run's identity is known (already_complete).
+  std::error_code ec;
+  const bool written =
+      options.resume && !options.overwrite && std::filesystem::exists(options.out, ec);
+  if (leader && !written) mmlu::check_output_path(options.out, options.overwrite);
   Workload w;
   w.max_seq_len =
       options.max_seq_len > 0 ? options.max_seq_len : launch.config.max_position_embeddings;
@@ -124,6 +131,26 @@ void dump_prompts(const std::filesystem::path& path, const Workload& w) {
   if (!out) throw mmlu::Error(path.string() + ": write failed");
 }
 
+// The checkpoint fingerprint hashes headers, not tensor bytes: two steps of one training run
+// share it. Partial results must not cross checkpoints, so their key adds where the weights are
+// and each file's size and modification time.
+std::string weights_identity(const mmlu::Options& options, const std::string& model_sha256) {
+  if (options.synthetic_weights) return model_sha256;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::string id = model_sha256 + " at " + fs::weakly_canonical(options.model, ec).string();
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(options.model, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".safetensors") files.push_back(it->path());
+  std::sort(files.begin(), files.end());
+  for (const fs::path& f : files) {
+    const auto size = fs::file_size(f, ec);
+    const auto time = fs::last_write_time(f, ec).time_since_epoch().count();
+    id += " " + f.filename().string() + ":" + std::to_string(size) + ":" + std::to_string(time);
+  }
+  return id;
+}
+
 // What partial results must share with the run that resumes them.
 mmlu::RunKey run_key(const mmlu::Options& options, const mmlu::Launch& launch,
                      std::uint64_t work_digest, const std::string& model_sha256) {
@@ -131,7 +158,7 @@ mmlu::RunKey run_key(const mmlu::Options& options, const mmlu::Launch& launch,
   std::snprintf(work, sizeof work, "%016llx", static_cast<unsigned long long>(work_digest));
   mmlu::RunKey key;
   key.work = work;
-  key.model = model_sha256;
+  key.model = weights_identity(options, model_sha256);
   key.dtype = mmlu::dtype_name(launch.dtype);
   key.layout = "tp=" + std::to_string(launch.plan.tp) + " dp=" + std::to_string(launch.plan.dp) +
                " max_batch_tokens=" + std::to_string(options.max_batch_tokens) +
@@ -203,6 +230,35 @@ Resumed resume_state(const mmlu::Options& options, const Workload& w, const mmlu
   r.done.assign(w.questions.size(), 0);
   for (std::int64_t item : done_items) r.done[static_cast<std::size_t>(item)] = 1;
   return r;
+}
+
+// With --resume, a results file already at OUT: this run's, finished before a requeue (true:
+// nothing to do), or another run's (refused). Rank 0 only.
+bool already_complete(const mmlu::Options& options, const Workload& w,
+                      const std::string& model_sha256, const mmlu::Launch& launch) {
+  std::error_code ec;
+  if (!options.resume || options.overwrite || !std::filesystem::exists(options.out, ec))
+    return false;
+  const mmlu::ResultsFile done = mmlu::read_results_file(options.out);
+  auto text = [&](const char* name) {
+    const auto it = done.provenance.text.find(name);
+    return it == done.provenance.text.end() ? std::string() : it->second;
+  };
+  auto number = [&](const char* name) {
+    const auto it = done.provenance.numbers.find(name);
+    return it == done.provenance.numbers.end() ? -1.0 : it->second;
+  };
+  // What decides the results: data and split, prompts, model, dtype.
+  if (text("data_sha256") != w.data.sha256 || text("split") != w.data.split ||
+      text("model_sha256") != model_sha256 || text("dtype") != mmlu::dtype_name(launch.dtype) ||
+      number("shots") != options.shots ||
+      number("max_seq_len") != static_cast<double>(w.max_seq_len) ||
+      number("limit") != static_cast<double>(options.limit) ||
+      done.questions.size() != w.questions.size())
+    throw mmlu::InputError(options.out.string() +
+                           ": exists and holds another run's results (pass --overwrite to "
+                           "replace it)");
+  return true;
 }
 
 std::string rank_name(const mmlu::RankLayout& r) {
@@ -325,6 +381,19 @@ int evaluate(int argc, char** argv) {
     return mmlu::kExitOk;
   }
 
+  const bool complete = mmlu::agreed(MPI_COMM_WORLD, [&] {
+    return leader && already_complete(options, work, model_sha256, launch);
+  });
+  int complete_everywhere = complete ? 1 : 0;
+  mmlu::check_mpi(MPI_Bcast(&complete_everywhere, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  if (complete_everywhere) {
+    if (leader) {
+      mmlu::remove_partial_results(mmlu::partial_dir(options.out));
+      std::printf("\n%s: already complete (this run's results); nothing to do\n",
+                  options.out.string().c_str());
+    }
+    return mmlu::kExitOk;
+  }
   const mmlu::RunKey key = run_key(options, launch, digest, model_sha256);
   const Resumed resumed = resume_state(options, work, key, leader);
   const mmlu::RankLayout& me = launch.mapping.self();
@@ -384,10 +453,21 @@ int evaluate(int argc, char** argv) {
       {me.dp_rank, launch.plan.dp, options.max_batch_tokens, options.prefix_reuse,
        options.flush_every_batches, options.flush_every_seconds},
       hooks);
-  watchdog.beat("waiting for the other data-parallel groups to finish");
+  // Waiting for slower data-parallel groups is not a stall: this rank keeps its watchdog quiet
+  // while it polls. A group that hangs is caught by its own ranks' watchdogs, blocked inside
+  // their batch's collectives.
   int stopped = outcome.stopped ? 1 : 0, any_stopped = 0;
-  mmlu::check_mpi(MPI_Allreduce(&stopped, &any_stopped, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD),
-                  "MPI_Allreduce");
+  MPI_Request request = MPI_REQUEST_NULL;
+  mmlu::check_mpi(
+      MPI_Iallreduce(&stopped, &any_stopped, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD, &request),
+      "MPI_Iallreduce");
+  for (int finished = 0; !finished;) {
+    watchdog.beat("waiting for the other data-parallel groups to finish");
+    mmlu::check_mpi(MPI_Test(&request, &finished, MPI_STATUS_IGNORE), "MPI_Test");
+    if (!finished) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  // Every partial file closed before rank 0 removes them (NFS keeps open files as .nfs*).
+  saver.reset();
   if (any_stopped) {
     long long saved = me.tp_rank == 0 ? static_cast<long long>(outcome.results.size()) : 0, all = 0;
     mmlu::check_mpi(MPI_Reduce(&saved, &all, 1, MPI_LONG_LONG, MPI_SUM, 0, MPI_COMM_WORLD),

@@ -80,12 +80,13 @@ bool is_partial_file(const fs::path& p) {
          name.compare(name.size() - std::strlen(kSuffix), std::string::npos, kSuffix) == 0;
 }
 
+// Never throws: it runs in a destructor, where the folder may vanish under it.
 std::vector<fs::path> partial_files(const fs::path& dir) {
   std::vector<fs::path> files;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return files;
-  for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.is_regular_file() && is_partial_file(entry.path())) files.push_back(entry.path());
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_regular_file(ec) && is_partial_file(it->path())) files.push_back(it->path());
   std::sort(files.begin(), files.end());  // attempt numbers are zero-padded: oldest first
   return files;
 }
@@ -168,20 +169,28 @@ PartialResults parse_partial_file(const std::string& bytes, const fs::path& file
     at += n;
     return true;
   };
+  // A kill between creating the file and finishing its header leaves a prefix of one: nothing
+  // was saved in it.
+  auto torn_header = [&] {
+    out.warnings.push_back(file.string() + ": cut short before its header ended (ignored)");
+    return out;
+  };
+  const std::size_t magic_bytes = std::min(bytes.size(), sizeof kMagic);
+  if (bytes.compare(0, magic_bytes, kMagic, magic_bytes) != 0)
+    throw InputError(file.string() + ": not a partial results file (bad header)");
   char magic[sizeof kMagic];
   std::uint32_t record = 0, length = 0;
-  if (!take(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof kMagic) != 0 ||
-      !take(&record, 4) || !take(&length, 4) || length > kMaxKeyBytes ||
-      bytes.size() - at < length)
+  if (!take(magic, sizeof magic) || !take(&record, 4) || !take(&length, 4)) return torn_header();
+  if (length > kMaxKeyBytes)
     throw InputError(file.string() + ": not a partial results file (bad header)");
+  if (bytes.size() - at < length) return torn_header();
   if (record != sizeof(QuestionResult))
     throw InputError(file.string() + ": written by a build with another record layout");
   const RunKey theirs = parse_key(bytes.substr(at, length), file);
   at += length;
   auto differs = [&](const char* what) {
     throw InputError(file.string() + ": belongs to another run (its " + what +
-                     " differs); remove " + file.parent_path().string() +
-                     " or pass --overwrite to start over");
+                     " differs); remove " + file.parent_path().string() + " to start over");
   };
   if (theirs.work != key.work) differs("data, tokenizer or prompt settings");
   if (theirs.model != key.model) differs("model checkpoint");

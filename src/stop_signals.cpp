@@ -1,14 +1,18 @@
 #include "mmlu/stop_signals.hpp"
 
-#include <cstring>
+#include <atomic>
 
 namespace mmlu {
 namespace {
 
-volatile std::sig_atomic_t g_requested = 0;
+// Lock-free, so safe to write from a handler and to read from any thread (the handler may run
+// on an MPI, NCCL or watchdog thread).
+std::atomic<int> g_requested{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 
 extern "C" void record_stop(int signal) {
-  if (g_requested == 0) g_requested = signal;
+  int none = 0;
+  g_requested.compare_exchange_strong(none, signal);
 }
 
 }  // namespace
@@ -20,17 +24,12 @@ StopSignals::StopSignals() {
   sigemptyset(&action.sa_mask);
   // Restart interrupted system calls: MPI and file I/O carry on, the loop sees the flag.
   action.sa_flags = SA_RESTART;
-  sigaction(SIGTERM, &action, &previous_term_);
-  sigaction(SIGUSR1, &action, &previous_usr1_);
-}
-
-StopSignals::~StopSignals() {
-  sigaction(SIGTERM, &previous_term_, nullptr);
-  sigaction(SIGUSR1, &previous_usr1_, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGUSR1, &action, nullptr);
 }
 
 int StopSignals::requested() const {
-  return g_requested;
+  return g_requested.load();
 }
 
 const char* signal_name(int signal) {
@@ -39,8 +38,6 @@ const char* signal_name(int signal) {
       return "SIGTERM";
     case SIGUSR1:
       return "SIGUSR1";
-    case SIGINT:
-      return "SIGINT";
     default:
       return "a signal";
   }

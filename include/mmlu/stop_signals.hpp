@@ -11,18 +11,15 @@ namespace mmlu {
 
 class StopSignals {
  public:
-  // Installs the handlers; the destructor restores the previous ones.
+  // Installs the handlers for the rest of the process's life: a second SIGTERM (SLURM's and a
+  // forwarded one) or a late SIGUSR1 while MPI finalises must not kill a rank whose work is
+  // saved or written.
   StopSignals();
-  ~StopSignals();
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
 
   // The signal that asked to stop, or 0.
   int requested() const;
-
- private:
-  struct sigaction previous_term_ {};
-  struct sigaction previous_usr1_ {};
 };
 
 // "SIGTERM", "SIGUSR1", or the number.

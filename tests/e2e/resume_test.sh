@@ -148,5 +148,16 @@ grep -q "written under another layout" "$tmp/left.h5.log" || fail "left: no layo
 "$python" "$repo/tests/e2e/compare_results.py" "$tmp/full_tp1.h5" "$tmp/left.h5" \
   --tolerance 1e-4 || fail "resume under another layout differs beyond 1e-4"
 
+# A job requeued after it finished finds its own results: nothing to do. Another run's are refused.
+cp "$tmp/full_tp1.h5" "$tmp/done.h5"
+finish 2 "$tmp/done.h5" --tp 1 --resume
+grep -q "done.h5: already complete" "$tmp/done.h5.log" || fail "done: not recognised as complete"
+same "$tmp/full_tp1.h5" "$tmp/done.h5" "a complete results file was changed"
+timeout 60 "$mpirun" -q --oversubscribe -np 1 "$eval_exe" "${args[@]}" --shots 4 \
+  --out "$tmp/done.h5" --resume >"$tmp/other.log" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "done.h5: exists and holds another run's results" "$tmp/other.log" ||
+  { cat "$tmp/other.log"; fail "another run's results file: exit $rc"; }
+
 [ "$failed" -eq 0 ] && echo "resume: all interruptions resumed to identical results"
 exit "$failed"

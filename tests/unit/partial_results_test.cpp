@@ -158,6 +158,22 @@ TEST_F(PartialResultsTest, AnAttemptThatSavedNothingLeavesNothing) {
   EXPECT_FALSE(fs::exists(dir_));
 }
 
+TEST_F(PartialResultsTest, AFileCutBeforeItsHeaderEndedIsIgnored) {
+  { PartialWriter(dir_, 0, 0, key()).append({result(0, 0)}); }
+  for (std::size_t size : {0, 10, 20, 40}) {
+    fs::remove(dir_ / "attempt-0001.dp-0000.bin");
+    {
+      PartialWriter w(dir_, 1, 0, key());
+      w.append({result(0, 1)});
+      fs::resize_file(w.path(), size);  // killed after creating the file, mid-header
+    }
+    const PartialResults read = read_partial_results(dir_, key());
+    EXPECT_EQ(read.questions.size(), 1u) << size;
+    ASSERT_EQ(read.warnings.size(), 1u) << size;
+    EXPECT_NE(read.warnings[0].find("cut short before its header ended"), std::string::npos);
+  }
+}
+
 TEST_F(PartialResultsTest, GarbageAndForeignFilesAreRefusedOrIgnored) {
   fs::create_directories(dir_);
   std::ofstream(dir_ / "notes.txt") << "kept";
