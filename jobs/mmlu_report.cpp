@@ -3,6 +3,7 @@
 //   mmlu_report BASE NEW [--fail-below POINTS]   exit 3 when NEW is more than POINTS below BASE
 //   mmlu_report --sweep LIST [--baseline NAME] [--csv F] [--h5 F]   a sweep's summary table
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -32,6 +33,14 @@ int sweep(const SweepRequest& r, double fail_below) {
   const std::vector<mmlu::SweepEntry> entries = mmlu::read_sweep_list(
       list, r.results_dir.empty() ? list.parent_path() : std::filesystem::path(r.results_dir));
   const std::string baseline = r.baseline.empty() ? entries.front().name : r.baseline;
+  for (const mmlu::SweepEntry& e : entries) {
+    std::error_code ec;
+    if (e.name == baseline && !std::filesystem::exists(e.results, ec)) {
+      std::printf("MISSING: the baseline %s has no results (%s): nothing to compare with\n",
+                  baseline.c_str(), e.results.string().c_str());
+      return kExitMissing;
+    }
+  }
   const mmlu::SweepSummary summary = mmlu::summarize_sweep(entries, baseline, fail_below);
   std::cout << summary.text;
   if (!r.csv.empty()) mmlu::write_sweep_csv(r.csv, summary);

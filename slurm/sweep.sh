@@ -47,7 +47,7 @@ while IFS= read -r line || [ -n "$line" ]; do
     exit 2
   fi
   name=${BASH_REMATCH[1]} path=${BASH_REMATCH[2]}
-  for seen in "${names[@]}"; do
+  for seen in ${names[@]+"${names[@]}"}; do
     [ "$seen" != "$name" ] || { echo "sweep.sh: $list:$number: name $name is used twice" >&2; exit 2; }
   done
   [ -f "$path/config.json" ] ||
@@ -62,6 +62,9 @@ if [ -n "$baseline" ]; then
 fi
 
 dir=${dir:-results/sweep-$(date +%Y%m%d-%H%M%S)}
+# A folder of an earlier sweep would mix its results files into this one's summary.
+[ ! -e "$dir/checkpoints.txt" ] && ! compgen -G "$dir/*.h5" >/dev/null ||
+  { echo "sweep.sh: $dir holds an earlier sweep; choose another --dir" >&2; exit 2; }
 mkdir -p "$dir"
 dir=$(realpath "$dir")
 # The tasks read this copy (absolute paths), so editing LIST later changes nothing queued.
@@ -71,21 +74,34 @@ for i in "${!names[@]}"; do printf '%s %s\n' "${names[$i]}" "${paths[$i]}" >>"$d
 array=$(sbatch --parsable --array="0-$((${#names[@]} - 1))" --job-name=mmlu-sweep \
   --output="$dir/%x-%A_%a.out" \
   --export="ALL,SWEEP_LIST=$dir/checkpoints.txt,SWEEP_DIR=$dir" \
-  "${sbatch_options[@]}" slurm/mmlu_eval.sbatch)
+  ${sbatch_options[@]+"${sbatch_options[@]}"} slurm/mmlu_eval.sbatch)
 array=${array%%;*}
+echo "sweep: array job $array queued"
 summary=$(sbatch --parsable --dependency="afterany:$array" --output="$dir/summary-%j.out" \
   --export="ALL,SWEEP_DIR=$dir,BASELINE=$baseline,FAIL_BELOW=$fail_below" \
-  slurm/sweep_summary.sbatch)
+  slurm/sweep_summary.sbatch) || {
+  echo "sweep.sh: the summary job was not accepted; the array $array runs without it (cancel it with scancel $array, or submit slurm/sweep_summary.sbatch with SWEEP_DIR=$dir yourself)" >&2
+  exit 1
+}
 summary=${summary%%;*}
 echo "sweep: ${#names[@]} checkpoints in array job $array; summary job $summary; results in $dir"
 
 if [ "${SWEEP_WAIT:-0}" = 1 ]; then
-  while squeue -h -j "$summary" 2>/dev/null | grep -q .; do sleep 2; done
-  # The controller remembers a finished job for MinJobAge (5 min by default); then accounting.
+  # Until the summary job is in a final state; a passing squeue glitch must not end the wait.
+  while :; do
+    state=$(scontrol show job "$summary" 2>/dev/null | tr ' ' '\n' | sed -n 's/^JobState=//p')
+    case "$state" in
+      COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE) break ;;
+      "") # forgotten by the controller (MinJobAge): ask accounting, if there is any
+        state=$(sacct -n -X -j "$summary" -o State 2>/dev/null | head -1 | tr -d ' ')
+        [[ "$state" =~ ^[A-Z_]+$ ]] && [[ ! "$state" =~ ^(PENDING|RUNNING|REQUEUED)$ ]] && break ;;
+    esac
+    sleep 2
+  done
   code=$(scontrol show job "$summary" 2>/dev/null | sed -n 's/.*[^a-zA-Z]ExitCode=\([0-9]*\):.*/\1/p')
   [[ "$code" =~ ^[0-9]+$ ]] ||
     code=$(sacct -n -X -j "$summary" -o ExitCode 2>/dev/null | head -1 | cut -d: -f1 | tr -d ' ')
   [[ "$code" =~ ^[0-9]+$ ]] || code=1
-  echo "sweep: summary job $summary exited ${code:-unknown}"
+  echo "sweep: summary job $summary ended $state, exit $code"
   exit "$code"
 fi
