@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mmlu_eval under a real SLURM (a one-node cluster on localhost, CPU only), each run compared
 # with an uninterrupted mpirun run of the same layout (identical predictions and log-probs):
-#   1. slurm/mmlu_eval.sbatch as written, on the embedded model;
+#   1. slurm/mmlu_eval.sbatch as written, on the embedded model, launched by srun and by mpirun;
 #   2. a two-checkpoint sweep (slurm/sweep.sh) and its summary job: tables, plot, and exit 3
 #      for the checkpoint that regresses;
 #   3. one rank killed mid-run: the job fails naming the task and host, a resubmission resumes;
@@ -67,6 +67,12 @@ job=$(submit "$tmp/embedded.h5")
 wait_job "$job"
 [ "$(job_field "$job" JobState)" = COMPLETED ] || { cat "$tmp"/embedded.h5.job-*.out; fail "template job $job: $(job_field "$job" JobState)"; }
 same "$tmp/ref_embedded.h5" "$tmp/embedded.h5" "template job differs from mpirun"
+# The documented mpirun form of the template, inside the allocation.
+job=$(LAUNCHER=mpirun submit "$tmp/embedded_mpirun.h5")
+wait_job "$job"
+[ "$(job_field "$job" JobState)" = COMPLETED ] ||
+  { cat "$tmp"/embedded_mpirun.h5.job-*.out; fail "template job with mpirun: $(job_field "$job" JobState)"; }
+same "$tmp/ref_embedded.h5" "$tmp/embedded_mpirun.h5" "template job under mpirun differs"
 
 # 2. A sweep over the embedded model and a damaged copy of it.
 "$python" tests/slurm/make_worse_checkpoint.py configs/embedded/model "$tmp/worse"
