@@ -56,7 +56,7 @@ std::vector<PrefixGroup> prefix_groups(const std::vector<TokenizedQuestion>& que
 
 std::vector<WorkChunk> chunks_for_group(const std::vector<TokenizedQuestion>& questions,
                                         const std::vector<PrefixGroup>& groups, int dp_rank,
-                                        int dp_size) {
+                                        int dp_size, const std::vector<char>& done) {
   auto suffix = [&](const PrefixGroup& g, std::int64_t item) {
     return static_cast<std::int64_t>(questions[static_cast<std::size_t>(item)].prompt.ids.size()) -
            g.prefix_length;
@@ -83,8 +83,19 @@ std::vector<WorkChunk> chunks_for_group(const std::vector<TokenizedQuestion>& qu
     }
     if (!chunk.items.empty()) chunks.push_back(std::move(chunk));
   }
+  // Chunks are cut from every question, finished or not, so their batches never change; what
+  // is balanced is the work each has left (its prefix only if a question of it remains).
   std::vector<std::int64_t> costs;
-  for (const WorkChunk& c : chunks) costs.push_back(c.cost);
+  for (const WorkChunk& c : chunks) {
+    std::int64_t left = 0;
+    bool any = false;
+    for (std::int64_t item : c.items)
+      if (done.empty() || !done[static_cast<std::size_t>(item)]) {
+        left += suffix(groups[static_cast<std::size_t>(c.group)], item);
+        any = true;
+      }
+    costs.push_back(any ? left + groups[static_cast<std::size_t>(c.group)].prefix_length : 0);
+  }
   const std::vector<int> owner = balance_by_cost(costs, dp_size);
   std::vector<WorkChunk> mine;
   for (std::size_t c = 0; c < chunks.size(); ++c)
@@ -133,9 +144,10 @@ ShareOutcome evaluate_share(LlamaModel& model, const Dataset& data,
                             const std::array<std::int64_t, 4>& answer_ids,
                             const EvaluationShare& share, const EvaluationHooks& hooks) {
   const std::vector<PrefixGroup> groups = prefix_groups(questions, share.prefix_reuse);
-  // Planned over every question, finished or not, so a resumed run meets the same batches.
+  // Cut from every question, finished or not, so a resumed run meets the same batches (though
+  // perhaps in another data-parallel group: homogeneous ranks compute them alike).
   const std::vector<WorkChunk> chunks =
-      chunks_for_group(questions, groups, share.dp_rank, share.dp_size);
+      chunks_for_group(questions, groups, share.dp_rank, share.dp_size, hooks.done);
   auto is_done = [&](std::int64_t item) {
     return !hooks.done.empty() && hooks.done[static_cast<std::size_t>(item)];
   };

@@ -74,10 +74,12 @@ struct WorkChunk {
 };
 
 // The chunks of data-parallel group `dp_rank`, balanced by tokens across `dp_size` groups.
-// Deterministic: every rank computes the same split.
+// Chunks are cut from every question; with `done` (per question: finished by an earlier
+// attempt) the balance is of the work left, so a resumed run, in any layout, keeps its groups
+// even. Deterministic: every rank computes the same split.
 std::vector<WorkChunk> chunks_for_group(const std::vector<TokenizedQuestion>& questions,
                                         const std::vector<PrefixGroup>& groups, int dp_rank,
-                                        int dp_size);
+                                        int dp_size, const std::vector<char>& done = {});
 
 // Runs this rank's data-parallel share. Batches are queued on the device without waiting; their
 // scores come back in one copy per flush.

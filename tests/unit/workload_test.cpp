@@ -54,6 +54,34 @@ TEST(PrefixGroups, ChunksCoverEveryQuestionOnceAcrossDataParallelGroups) {
   }
 }
 
+TEST(PrefixGroups, AResumedRunBalancesTheWorkLeftWithTheSameChunks) {
+  const SyntheticWorkload w = make_synthetic_workload(32000, 4096, 5, 40);
+  const auto groups = prefix_groups(w.questions, true);
+  for (int dp : {2, 4}) {
+    // The earlier attempt's group 0 finished its whole share before the others began.
+    std::vector<char> done(w.questions.size(), 0);
+    for (const WorkChunk& c : chunks_for_group(w.questions, groups, 0, dp))
+      for (std::int64_t item : c.items) done[static_cast<std::size_t>(item)] = 1;
+    std::set<std::vector<std::int64_t>> fresh, resumed;
+    std::vector<std::int64_t> load(static_cast<std::size_t>(dp));
+    for (int r = 0; r < dp; ++r) {
+      for (const WorkChunk& c : chunks_for_group(w.questions, groups, r, dp)) fresh.insert(c.items);
+      for (const WorkChunk& c : chunks_for_group(w.questions, groups, r, dp, done)) {
+        resumed.insert(c.items);
+        for (std::int64_t item : c.items)
+          if (!done[static_cast<std::size_t>(item)])
+            load[static_cast<std::size_t>(r)] +=
+                static_cast<std::int64_t>(
+                    w.questions[static_cast<std::size_t>(item)].prompt.ids.size()) -
+                groups[static_cast<std::size_t>(c.group)].prefix_length;
+      }
+    }
+    EXPECT_EQ(fresh, resumed) << dp;  // the same chunks, so the same batches
+    const auto [lo, hi] = std::minmax_element(load.begin(), load.end());
+    EXPECT_LT(static_cast<double>(*hi - *lo), 0.2 * static_cast<double>(*hi)) << dp;
+  }
+}
+
 TEST(Synthetic, MmluShapedAndDeterministic) {
   const SyntheticWorkload w = make_synthetic_workload(32000, 4096, 5);
   EXPECT_EQ(w.data.subjects.size(), 57u);
