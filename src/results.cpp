@@ -226,53 +226,44 @@ void write_results_file(const fs::path& out, const std::vector<std::string>& sub
                         const Provenance& provenance) {
   hdf5::silence_errors();
   const Summary summary = summarize(subject_names, questions);
-  const fs::path tmp = out.string() + ".tmp";
-  try {
-    {
-      Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-                  "create " + tmp.string());
-      write_number_attribute(file, "accuracy", summary.accuracy);
-      write_number_attribute(file, "accuracy_macro", summary.accuracy_macro);
-      write_number_attribute(file, "questions", static_cast<double>(summary.n));
-      for (const auto& [name, value] : provenance.text) write_text_attribute(file, name, value);
-      for (const auto& [name, value] : provenance.numbers)
-        write_number_attribute(file, name, value);
+  write_atomically(out, [&](const fs::path& tmp) {
+    Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                "create " + tmp.string());
+    write_number_attribute(file, "accuracy", summary.accuracy);
+    write_number_attribute(file, "accuracy_macro", summary.accuracy_macro);
+    write_number_attribute(file, "questions", static_cast<double>(summary.n));
+    for (const auto& [name, value] : provenance.text) write_text_attribute(file, name, value);
+    for (const auto& [name, value] : provenance.numbers) write_number_attribute(file, name, value);
 
-      Handle group(H5Gcreate2(file, "questions", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-                   "create group questions");
-      std::vector<std::int32_t> subject, gold, pred, prompt_tokens, shots;
-      std::vector<std::int64_t> index;
-      std::vector<std::uint8_t> truncated;
-      std::vector<float> logprobs;
-      for (const QuestionResult& q : questions) {
-        subject.push_back(q.subject);
-        index.push_back(q.index);
-        gold.push_back(q.gold);
-        pred.push_back(q.pred);
-        prompt_tokens.push_back(q.prompt_tokens);
-        shots.push_back(q.shots);
-        truncated.push_back(static_cast<std::uint8_t>(q.truncated));
-        logprobs.insert(logprobs.end(), q.logprobs.begin(), q.logprobs.end());
-      }
-      write_column(group, "subject", H5T_NATIVE_INT32, subject);
-      write_column(group, "index", H5T_NATIVE_INT64, index);
-      write_column(group, "gold", H5T_NATIVE_INT32, gold);
-      write_column(group, "pred", H5T_NATIVE_INT32, pred);
-      write_column(group, "logprobs", H5T_NATIVE_FLOAT, logprobs, 4);
-      write_column(group, "prompt_tokens", H5T_NATIVE_INT32, prompt_tokens);
-      write_column(group, "shots", H5T_NATIVE_INT32, shots);
-      write_column(group, "truncated", H5T_NATIVE_UINT8, truncated);
-      group.close("close group questions");
-      write_scores(file, "subjects", summary.subjects, true);
-      write_scores(file, "categories", summary.categories, false);
-      file.close("write " + tmp.string());
+    Handle group(H5Gcreate2(file, "questions", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                 "create group questions");
+    std::vector<std::int32_t> subject, gold, pred, prompt_tokens, shots;
+    std::vector<std::int64_t> index;
+    std::vector<std::uint8_t> truncated;
+    std::vector<float> logprobs;
+    for (const QuestionResult& q : questions) {
+      subject.push_back(q.subject);
+      index.push_back(q.index);
+      gold.push_back(q.gold);
+      pred.push_back(q.pred);
+      prompt_tokens.push_back(q.prompt_tokens);
+      shots.push_back(q.shots);
+      truncated.push_back(static_cast<std::uint8_t>(q.truncated));
+      logprobs.insert(logprobs.end(), q.logprobs.begin(), q.logprobs.end());
     }
-    publish_file(tmp, out);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw;
-  }
+    write_column(group, "subject", H5T_NATIVE_INT32, subject);
+    write_column(group, "index", H5T_NATIVE_INT64, index);
+    write_column(group, "gold", H5T_NATIVE_INT32, gold);
+    write_column(group, "pred", H5T_NATIVE_INT32, pred);
+    write_column(group, "logprobs", H5T_NATIVE_FLOAT, logprobs, 4);
+    write_column(group, "prompt_tokens", H5T_NATIVE_INT32, prompt_tokens);
+    write_column(group, "shots", H5T_NATIVE_INT32, shots);
+    write_column(group, "truncated", H5T_NATIVE_UINT8, truncated);
+    group.close("close group questions");
+    write_scores(file, "subjects", summary.subjects, true);
+    write_scores(file, "categories", summary.categories, false);
+    file.close("write " + tmp.string());
+  });
 }
 
 ResultsFile read_results_file(const fs::path& path) {

@@ -18,20 +18,6 @@ namespace {
 
 const char* const kScopes[] = {"all", "STEM", "humanities", "social sciences", "other"};
 
-// Writes through OUT.tmp; nothing is left behind on failure.
-template <class Write>
-void write_atomically(const fs::path& out, Write&& write) {
-  const fs::path tmp = out.string() + ".tmp";
-  try {
-    write(tmp);
-    publish_file(tmp, out);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw;
-  }
-}
-
 std::string csv_field(const std::string& text) {
   if (text.find_first_of(",\"\n") == std::string::npos) return text;
   std::string quoted = "\"";

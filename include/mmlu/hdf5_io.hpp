@@ -70,4 +70,19 @@ namespace mmlu {
 // whole new one, never a part. Throws Error naming the file.
 void publish_file(const std::filesystem::path& tmp, const std::filesystem::path& out);
 
+// Calls write(OUT.tmp), then publishes it as `out`; on any failure OUT.tmp is removed and the
+// error passed on, so nothing is left behind.
+template <class Write>
+void write_atomically(const std::filesystem::path& out, Write&& write) {
+  const std::filesystem::path tmp = out.string() + ".tmp";
+  try {
+    write(tmp);
+    publish_file(tmp, out);
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw;
+  }
+}
+
 }  // namespace mmlu
