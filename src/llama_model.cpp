@@ -35,15 +35,20 @@ const torch::Tensor& LlamaModel::inv_freq_for(std::int64_t seq_len) {
 }
 
 torch::Tensor LlamaModel::rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const {
-  // HF: normalise in fp32, cast back to the input dtype, then scale.
-  torch::Tensor wide = x.to(torch::kFloat32);
-  wide = wide * torch::rsqrt(wide.pow(2).mean(-1, /*keepdim=*/true) + config_.rms_norm_eps);
-  return weight * wide.to(x.scalar_type());
+  // HF's arithmetic (normalise in fp32, round to the input dtype, then scale) in three passes
+  // over x instead of seven: the sum of squares accumulates in fp32 straight from x, and the
+  // normalising product is computed in fp32 and rounded once, as it is written.
+  const auto width = static_cast<double>(x.size(-1));
+  torch::Tensor norm = at::linalg_vector_norm(x, 2, {-1}, /*keepdim=*/true, torch::kFloat32);
+  torch::Tensor inv_rms = norm.square_().div_(width).add_(config_.rms_norm_eps).rsqrt_();
+  torch::Tensor out = torch::empty_like(x);
+  at::mul_out(out, x, inv_rms);
+  return out.mul_(weight);
 }
 
 torch::Tensor LlamaModel::mlp(const LayerWeights& w, const torch::Tensor& x) {
-  torch::Tensor hidden =
-      torch::silu(column_parallel_linear(x, w.gate)) * column_parallel_linear(x, w.up);
+  torch::Tensor hidden = column_parallel_linear(x, w.gate);
+  at::silu_(hidden).mul_(column_parallel_linear(x, w.up));
   return row_parallel_linear(hidden, w.down, group_);
 }
 
@@ -146,12 +151,15 @@ torch::Tensor LlamaModel::prefix_attention(const torch::Tensor& q, const torch::
   shared = shared.reshape({heads, rows, t, hd}).transpose(0, 1);
   shared_lse = shared_lse.reshape({heads, rows, t}).transpose(0, 1);
   auto [own, own_lse] = attention_with_lse(q, k, v, true, scale);
-  const torch::Tensor top = torch::maximum(shared_lse, own_lse);
-  const torch::Tensor w_shared = (shared_lse - top).exp().unsqueeze(-1);
-  const torch::Tensor w_own = (own_lse - top).exp().unsqueeze(-1);
-  return ((shared.to(torch::kFloat32) * w_shared + own.to(torch::kFloat32) * w_own) /
-          (w_shared + w_own))
-      .to(q.scalar_type());
+  // The two softmaxes weigh in by their shares of the total mass: the prefix's share is
+  // exp(shared_lse) / (exp(shared_lse) + exp(own_lse)) = sigmoid(shared_lse - own_lse). One
+  // interpolation, written straight into the [B, T, heads, E] layout the output projection
+  // reads, so the merged heads need no further copy.
+  const torch::Tensor share =
+      torch::sigmoid(shared_lse - own_lse).unsqueeze(-1).to(q.scalar_type());
+  torch::Tensor merged = torch::empty({rows, t, heads, hd}, q.options()).transpose(1, 2);
+  at::lerp_out(merged, own, shared, share);
+  return merged;
 }
 
 torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, const PrefixCache* prefix,
@@ -184,8 +192,8 @@ torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, const PrefixCache
   torch::Tensor x = vocab_parallel_embedding(ids, weights_.embed, layout_.first_vocab_row, group_);
   for (std::size_t i = 0; i < weights_.layers.size(); ++i) {
     const LayerWeights& w = weights_.layers[i];
-    x = x + attention(w, rms_norm(x, w.input_norm), cos, sin, prefix, i, cache);
-    x = x + mlp(w, rms_norm(x, w.post_attention_norm));
+    x.add_(attention(w, rms_norm(x, w.input_norm), cos, sin, prefix, i, cache));
+    x.add_(mlp(w, rms_norm(x, w.post_attention_norm)));
   }
   return rms_norm(x, weights_.final_norm);
 }

@@ -54,9 +54,15 @@ std::pair<torch::Tensor, torch::Tensor> rope_cos_sin(const torch::Tensor& inv_fr
 
 torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos,
                          const torch::Tensor& sin) {
+  // x * cos + rotate_half(x) * sin without materialising rotate_half: cos and sin repeat their
+  // first half in their second, so each half of the output takes one fused multiply-add from
+  // the other half of x. Three passes over x instead of HF's six; in fp32 the same arithmetic.
   const std::int64_t half = x.size(-1) / 2;
-  torch::Tensor rotated = torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-  return x * cos.unsqueeze(1) + rotated * sin.unsqueeze(1);
+  torch::Tensor out = x * cos.unsqueeze(1);
+  const torch::Tensor sin_half = sin.unsqueeze(1).narrow(-1, 0, half);
+  out.narrow(-1, 0, half).addcmul_(x.narrow(-1, half, half), sin_half, /*value=*/-1);
+  out.narrow(-1, half, half).addcmul_(x.narrow(-1, 0, half), sin_half);
+  return out;
 }
 
 }  // namespace mmlu
