@@ -19,10 +19,14 @@
 #include "mmlu/results.hpp"
 #include "mmlu/stop_signals.hpp"
 #include "mmlu/synthetic.hpp"
+#include "mmlu/trace.hpp"
 #include "mmlu/version.hpp"
 #include "mmlu/watchdog.hpp"
 
 namespace {
+
+// Batches before a trace window: the first pay for cuBLAS heuristics and allocator growth.
+constexpr int kTraceWarmupBatches = 2;
 
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
@@ -406,6 +410,16 @@ int evaluate(int argc, char** argv) {
                : nullptr;
   });
 
+  // Rank 0 only: one rank's trace shows a tensor-parallel group's kernels and waits. Made
+  // before the load, so an unwritable trace path costs no load.
+  std::unique_ptr<mmlu::BatchTrace> trace = mmlu::agreed(MPI_COMM_WORLD, [&] {
+    return leader && !options.profile.empty()
+               ? std::make_unique<mmlu::BatchTrace>(options.profile,
+                                                    torch::Device(launch.device.name()),
+                                                    kTraceWarmupBatches, options.profile_batches)
+               : nullptr;
+  });
+
   const mmlu::LoadedModel loaded = mmlu::load_model(launch, options);
   const std::string report = mmlu::format_load_reports(launch, loaded.report);
   if (leader && loaded.report.cpu_bound_narrower)
@@ -438,7 +452,10 @@ int evaluate(int argc, char** argv) {
   hooks.progress = &progress;
   if (saver)
     hooks.finished = [&](const std::vector<mmlu::QuestionResult>& block) { saver->append(block); };
-  hooks.on_batch = [&] { watchdog.beat("evaluating (in a batch's collectives)"); };
+  hooks.on_batch = [&] {
+    watchdog.beat("evaluating (in a batch's collectives)");
+    if (trace) trace->after_batch();
+  };
   hooks.should_stop = [&] {
     // Peers of a tensor-parallel group run the same batches: they stop at the same one.
     int mine = signals.requested() != 0 ? 1 : 0, any = mine;
@@ -465,6 +482,15 @@ int evaluate(int argc, char** argv) {
     watchdog.beat("waiting for the other data-parallel groups to finish");
     mmlu::check_mpi(MPI_Test(&request, &finished, MPI_STATUS_IGNORE), "MPI_Test");
     if (!finished) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (trace) {
+    if (trace->finish())
+      std::printf("mmlu_eval: wrote the trace %s\n", options.profile.string().c_str());
+    else
+      std::fprintf(stderr,
+                   "mmlu_eval: warning: no trace: rank 0 ran no more than %d batches, the "
+                   "trace's warm-up\n",
+                   kTraceWarmupBatches);
   }
   // Every partial file closed before rank 0 removes them (NFS keeps open files as .nfs*).
   saver.reset();

@@ -75,7 +75,11 @@ po::options_description describe() {
      "an MMLU-shaped workload of random tokens (57 subjects, 14,042 questions; benchmarks; no "
      "data or tokenizer needed)")
     ("progress", po::value<std::string>()->default_value("auto"),
-     "progress on rank 0: auto (a bar on a terminal, else lines), bar, lines or none");
+     "progress on rank 0: auto (a bar on a terminal, else lines), bar, lines or none")
+    ("profile", po::value<std::string>(),
+     "write a Kineto trace (host operators, device kernels) of rank 0's evaluation to FILE, "
+     "Chrome trace JSON: batches 3 to 2+N (scripts/trace_summary.py summarises it)")
+    ("profile-batches", po::value<int>()->default_value(8), "N, the batches --profile records");
   // clang-format on
   return d;
 }
@@ -220,6 +224,9 @@ Options parse_options(int argc, const char* const* argv,
   o.progress = vm["progress"].as<std::string>();
   if (o.progress != "auto" && o.progress != "bar" && o.progress != "lines" && o.progress != "none")
     throw InputError("--progress: expected auto, bar, lines or none, got '" + o.progress + "'");
+  o.profile = path_option(vm, cmd, "profile", config_dir);
+  o.profile_batches = vm["profile-batches"].as<int>();
+  if (o.profile_batches < 1) throw InputError("--profile-batches: must be at least 1");
   if (o.model.empty()) throw InputError("--model is required (or --config FILE naming one)");
   return o;
 }

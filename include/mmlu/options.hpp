@@ -40,6 +40,8 @@ struct Options {
   bool synthetic_weights = false;      // random weights of config.json's shape
   bool synthetic_data = false;         // MMLU-shaped random-token workload
   std::string progress = "auto";       // auto, bar, lines, none
+  std::filesystem::path profile;       // non-empty: rank 0 writes a Kineto trace there
+  int profile_batches = 8;             // ... of this many batches, after two of warm-up
 };
 
 // Parses argv. When neither --config nor --model is given, `default_config` (if it exists)

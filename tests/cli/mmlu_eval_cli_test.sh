@@ -101,6 +101,29 @@ expect_ok "prompts dumped" 1 "data .* 120 test questions" --dump-prompts "$tmp/p
 [ "$(grep -c '"ids":\[' "$tmp/prompts.jsonl")" -eq 120 ] && [ ! -e "$tmp/never.h5" ]
 check "--dump-prompts writes one line per question and no results" $?
 
+# A trace of rank 0's batches 3 to 5, under tensor parallelism, and its summary.
+expect_ok "--profile writes a trace" 2 "wrote the trace $tmp/trace.json" --tp 2 --limit 4 \
+  --max-batch-tokens 256 --profile "$tmp/trace.json" --profile-batches 3 --out "$tmp/traced.h5" \
+  --progress none
+python3 - "$tmp/trace.json" <<'PY'
+import json, sys
+events = json.load(open(sys.argv[1]))["traceEvents"]
+ops = {e["name"] for e in events if e.get("cat") == "cpu_op"}
+sys.exit(0 if {"aten::mm", "aten::lerp"} <= ops else f"operators recorded: {sorted(ops)[:20]}")
+PY
+check "the trace holds the forward pass's operators" $?
+python3 "$repo/scripts/trace_summary.py" "$tmp/trace.json" >"$tmp/summary" &&
+  grep -Eq '^gemm +[0-9.]+ +[0-9.]+% ' "$tmp/summary" && grep -q 'aten::mm' "$tmp/summary"
+check "trace_summary.py classes the operators" $?
+expect_ok "a run shorter than the trace's warm-up" 1 "wrote $tmp/short.h5" --limit 1 \
+  --subjects philosophy --profile "$tmp/short.json" --out "$tmp/short.h5" --progress none
+grep -q "warning: no trace: rank 0 ran no more than 2 batches" <<<"$err" &&
+  ! ls "$tmp"/short.json* >/dev/null 2>&1
+check "no trace file, and a warning" $?
+expect_refusal "--profile into a missing directory" 1 \
+  "$tmp/nodir/t.json: cannot write the trace: $tmp/nodir is not a writable directory" \
+  --profile "$tmp/nodir/t.json" --out "$tmp/never.h5"
+
 # Bad data, tokenizer and output: one line, exit 2, and no results file created or replaced.
 model=$repo/configs/embedded/model
 data=$repo/configs/embedded/data
