@@ -7,7 +7,8 @@
 # (MFU); and the transformers reference (bench/hf_reference_eval.py, batched as
 # lm-evaluation-harness) against mmlu_eval on the same subset of questions (the first 18 of each
 # subject). Both draw their own random weights, so predictions are not compared here: the CUDA
-# golden tests and bench/cpu_throughput.sh compare them on identical weights.
+# golden tests and bench/cpu_throughput.sh compare them on identical weights. Last, where the
+# device time of eight full-size batches goes (mmlu_eval --profile, scripts/trace_summary.py).
 # Usage: bench/gpu_throughput.sh BIN_DIR [PYTHON] [BUNDLE]
 #   BIN_DIR  a CUDA build's bin/ (e.g. the one scripts/gpu_check.sh made)
 #   PYTHON   a python with torch, transformers and h5py (default python3)
@@ -63,6 +64,9 @@ with open(sys.argv[2], "w") as out:
     for line in open(sys.argv[1]):
         if json.loads(line)["index"] < 18: out.write(line)
 PY
+echo "== mmlu_eval: a trace of 8 full-size batches (after 2 of warm-up)"
+run --out "$tmp/traced.h5" --limit 100 --progress none --profile "$tmp/trace.json" >/dev/null
+"$python" scripts/trace_summary.py "$tmp/trace.json" >"$tmp/trace.txt"
 echo "== transformers reference on the subset"
 "$python" bench/hf_reference_eval.py --model "$model" --random-weights --device "$device" \
   --dtype bfloat16 --prompts "$tmp/subset_prompts.jsonl" --batch-size 16 --out "$tmp/hf.json"
@@ -115,3 +119,6 @@ print(f"{'transformers reference, same subset':44} {len(hf['questions']):9d} {hf
       f"{len(hf['questions']) / hf['seconds']:8.1f}")
 print(f"speed-up on the subset: {(sub_n / sub_s) / (len(hf['questions']) / hf['seconds']):.1f}x")
 PY
+echo
+echo "where the time goes (mmlu_eval --profile, 100 questions per subject, batches 3-10):"
+cat "$tmp/trace.txt"
