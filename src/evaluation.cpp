@@ -205,24 +205,27 @@ ShareOutcome evaluate_share(LlamaModel& model, const Dataset& data,
       for (std::int64_t item : planned.items)
         if (!is_done(item)) items.push_back(item);
       if (items.empty()) continue;
-      std::int64_t width = 0;
-      for (std::int64_t item : items)
-        width = std::max(width, lengths[static_cast<std::size_t>(item)]);
+      // Packed end to end: the matrix multiplies see no padding.
       const auto rows = static_cast<std::int64_t>(items.size());
-      // Right-padded: real tokens never attend to the padding after them, so its value is moot.
-      torch::Tensor tokens = torch::zeros(
-          {rows, width}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(pinned));
-      auto* out = tokens.data_ptr<std::int64_t>();
+      PackedBatch batch;
+      std::int64_t total = 0;
+      for (std::int64_t item : items) {
+        batch.lengths.push_back(lengths[static_cast<std::size_t>(item)]);
+        total += batch.lengths.back();
+      }
+      batch.tokens =
+          torch::empty({total}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(pinned));
+      auto* out = batch.tokens.data_ptr<std::int64_t>();
       std::vector<TokenPosition> at;
       at.reserve(items.size());
       for (std::int64_t r = 0; r < rows; ++r) {
         const auto& ids =
             questions[static_cast<std::size_t>(items[static_cast<std::size_t>(r)])].prompt.ids;
-        std::copy(ids.begin() + p, ids.end(), out + r * width);
+        out = std::copy(ids.begin() + p, ids.end(), out);
         at.push_back({r, static_cast<std::int64_t>(ids.size()) - p - 1});
       }
-      pending.scores.push_back(p > 0 ? model.candidate_log_probs(prefix, tokens, at, candidates)
-                                     : model.candidate_log_probs(tokens, at, candidates));
+      pending.scores.push_back(
+          model.candidate_log_probs(p > 0 ? &prefix : nullptr, batch, at, candidates));
       pending.items.insert(pending.items.end(), items.begin(), items.end());
       ++pending.batches;
       if (hooks.on_batch) hooks.on_batch();

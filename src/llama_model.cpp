@@ -52,13 +52,46 @@ torch::Tensor LlamaModel::mlp(const LayerWeights& w, const torch::Tensor& x) {
   return row_parallel_linear(hidden, w.down, group_);
 }
 
+namespace {
+
+// [1, heads, N, E] (a head-split view of packed tokens) as right-padded rows [count, heads,
+// width, E]. Padding cells are zeros; real tokens never attend to them (they come after every
+// real token of their row).
+torch::Tensor to_grid(const torch::Tensor& packed, std::int64_t count, std::int64_t width,
+                      const torch::Tensor& slots) {
+  const std::int64_t heads = packed.size(1), e = packed.size(3);
+  torch::Tensor tokens = packed.transpose(1, 2).reshape({packed.size(2), heads, e});
+  if (!slots.defined()) return tokens.reshape({count, width, heads, e}).transpose(1, 2);
+  torch::Tensor grid = torch::zeros({count * width, heads, e}, packed.options());
+  grid.index_copy_(0, slots, tokens);
+  return grid.view({count, width, heads, e}).transpose(1, 2);
+}
+
+// The inverse of to_grid for attention output [count, heads, width, E] -> [1, heads, N, E].
+torch::Tensor from_grid(const torch::Tensor& grid, const torch::Tensor& slots) {
+  const std::int64_t heads = grid.size(1), e = grid.size(3);
+  torch::Tensor cells = grid.transpose(1, 2).reshape({grid.size(0) * grid.size(2), heads, e});
+  torch::Tensor tokens = slots.defined() ? cells.index_select(0, slots) : cells;
+  return tokens.unsqueeze(0).transpose(1, 2);
+}
+
+// ... and for a log-sum-exp [count, heads, width] -> [1, heads, N].
+torch::Tensor lse_from_grid(const torch::Tensor& grid, const torch::Tensor& slots) {
+  torch::Tensor cells = grid.transpose(1, 2).reshape({grid.size(0) * grid.size(2), grid.size(1)});
+  torch::Tensor tokens = slots.defined() ? cells.index_select(0, slots) : cells;
+  return tokens.t().unsqueeze(0);
+}
+
+}  // namespace
+
 torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& x,
                                     const torch::Tensor& cos, const torch::Tensor& sin,
-                                    const PrefixCache* prefix, std::size_t layer,
+                                    const Rows& rows, const PrefixCache* prefix, std::size_t layer,
                                     PrefixCache* cache) {
-  const std::int64_t b = x.size(0), t = x.size(1), hd = config_.head_dim;
-  auto heads = [&](const torch::Tensor& y, std::int64_t n) {
-    return y.view({b, t, n, hd}).transpose(1, 2);
+  const std::int64_t n = x.size(1), hd = config_.head_dim;
+  // [1, heads, N, E] views of the projections: packed tokens, no padding.
+  auto heads = [&](const torch::Tensor& y, std::int64_t count) {
+    return y.view({1, n, count, hd}).transpose(1, 2);
   };
   torch::Tensor q = heads(column_parallel_linear(x, w.q, w.q_bias), layout_.q_heads);
   torch::Tensor k = heads(column_parallel_linear(x, w.k, w.k_bias), layout_.kv_heads);
@@ -71,11 +104,16 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
   auto widen = [&](const torch::Tensor& kv) {
     return group > 1 ? kv.repeat_interleave(group, 1) : kv;
   };
-  torch::Tensor out;
+  auto grid = [&](const torch::Tensor& y) {
+    return to_grid(y, rows.count, rows.width, rows.slots);
+  };
+  const torch::Tensor q_rows = grid(q);
+  torch::Tensor k_rows = grid(k), v_rows = grid(v);
+  torch::Tensor out;  // [1, heads, N, E]
   if (prefix && split_prefix_attention_) {
     try {
-      out = prefix_attention(q, widen(k), widen(v), widen(prefix->keys[layer]),
-                             widen(prefix->values[layer]), scale);
+      out = prefix_attention(q, q_rows, widen(k_rows), widen(v_rows), rows,
+                             widen(prefix->keys[layer]), widen(prefix->values[layer]), scale);
     } catch (const c10::Error&) {
       // A device without the fused kernels (flash wants Ampere or newer for 16-bit types and
       // head_dim <= 256): from here on, one masked attention over the concatenated keys.
@@ -84,27 +122,28 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
     }
   }
   if (!out.defined()) {
+    const std::int64_t b = rows.count, t = rows.width;
     torch::Tensor keep;
     if (prefix) {
       const std::int64_t p = prefix->length;
       // A continuation token sees the whole prefix and its own past.
-      if (!keep.defined()) {
-        auto options = torch::TensorOptions().dtype(torch::kBool).device(x.device());
-        keep = torch::cat({torch::ones({t, p}, options), torch::ones({t, t}, options).tril()}, 1);
-      }
-      k = torch::cat({prefix->keys[layer].expand({b, -1, -1, -1}), k}, 2);
-      v = torch::cat({prefix->values[layer].expand({b, -1, -1, -1}), v}, 2);
+      auto options = torch::TensorOptions().dtype(torch::kBool).device(x.device());
+      keep = torch::cat({torch::ones({t, p}, options), torch::ones({t, t}, options).tril()}, 1);
+      k_rows = torch::cat({prefix->keys[layer].expand({b, -1, -1, -1}), k_rows}, 2);
+      v_rows = torch::cat({prefix->values[layer].expand({b, -1, -1, -1}), v_rows}, 2);
     }
     if (cache) {
-      cache->keys.push_back(k.contiguous());
-      cache->values.push_back(v.contiguous());
+      cache->keys.push_back(k_rows.contiguous());
+      cache->values.push_back(v_rows.contiguous());
     }
-    out = keep.defined()
-              ? at::scaled_dot_product_attention(q, widen(k), widen(v), keep, 0.0, false, scale)
-              : at::scaled_dot_product_attention(q, widen(k), widen(v), std::nullopt, 0.0, true,
-                                                 scale);
+    torch::Tensor o = keep.defined()
+                          ? at::scaled_dot_product_attention(q_rows, widen(k_rows), widen(v_rows),
+                                                             keep, 0.0, false, scale)
+                          : at::scaled_dot_product_attention(q_rows, widen(k_rows), widen(v_rows),
+                                                             std::nullopt, 0.0, true, scale);
+    out = from_grid(o, rows.slots);
   }
-  out = out.transpose(1, 2).reshape({b, t, layout_.q_heads * hd});
+  out = out.transpose(1, 2).reshape({1, n, layout_.q_heads * hd});
   return row_parallel_linear(out, w.o, group_);
 }
 
@@ -139,77 +178,101 @@ std::pair<torch::Tensor, torch::Tensor> attention_with_lse(const torch::Tensor& 
 
 }  // namespace
 
-torch::Tensor LlamaModel::prefix_attention(const torch::Tensor& q, const torch::Tensor& k,
-                                           const torch::Tensor& v, const torch::Tensor& prefix_k,
+torch::Tensor LlamaModel::prefix_attention(const torch::Tensor& q, const torch::Tensor& q_rows,
+                                           const torch::Tensor& k_rows, const torch::Tensor& v_rows,
+                                           const Rows& rows, const torch::Tensor& prefix_k,
                                            const torch::Tensor& prefix_v, double scale) {
-  // softmax over [prefix; own suffix] as two attentions merged by their log-sum-exps. The
-  // prefix part takes every row's queries as one sequence against the single copy of the
+  // softmax over [prefix; own row] as two attentions merged by their log-sum-exps. The prefix
+  // part takes every packed token's query as one sequence against the single copy of the
   // prefix, so the prefix keys and values are never copied per row.
-  const std::int64_t rows = q.size(0), heads = q.size(1), t = q.size(2), hd = q.size(3);
-  const torch::Tensor flat = q.transpose(0, 1).reshape({1, heads, rows * t, hd});
-  auto [shared, shared_lse] = attention_with_lse(flat, prefix_k, prefix_v, false, scale);
-  shared = shared.reshape({heads, rows, t, hd}).transpose(0, 1);
-  shared_lse = shared_lse.reshape({heads, rows, t}).transpose(0, 1);
-  auto [own, own_lse] = attention_with_lse(q, k, v, true, scale);
+  const std::int64_t heads = q.size(1), n = q.size(2), hd = q.size(3);
+  auto [shared, shared_lse] = attention_with_lse(q, prefix_k, prefix_v, false, scale);
+  auto [own_grid, own_lse_grid] = attention_with_lse(q_rows, k_rows, v_rows, true, scale);
+  const torch::Tensor own = from_grid(own_grid, rows.slots);
+  const torch::Tensor own_lse = lse_from_grid(own_lse_grid, rows.slots);
   // The two softmaxes weigh in by their shares of the total mass: the prefix's share is
   // exp(shared_lse) / (exp(shared_lse) + exp(own_lse)) = sigmoid(shared_lse - own_lse). One
-  // interpolation, written straight into the [B, T, heads, E] layout the output projection
+  // interpolation, written straight into the [1, N, heads, E] layout the output projection
   // reads, so the merged heads need no further copy.
   const torch::Tensor share =
       torch::sigmoid(shared_lse - own_lse).unsqueeze(-1).to(q.scalar_type());
-  torch::Tensor merged = torch::empty({rows, t, heads, hd}, q.options()).transpose(1, 2);
+  torch::Tensor merged = torch::empty({1, n, heads, hd}, q.options()).transpose(1, 2);
   at::lerp_out(merged, own, shared, share);
   return merged;
 }
 
-torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, const PrefixCache* prefix,
+torch::Tensor LlamaModel::forward(const PackedBatch& batch, const PrefixCache* prefix,
                                   PrefixCache* cache) {
-  if (tokens.dim() != 2 || tokens.scalar_type() != torch::kInt64)
-    throw Error("forward takes int64 tokens [batch, length]");
-  if (tokens.numel() > 0 && (tokens.min().item<std::int64_t>() < 0 ||
-                             tokens.max().item<std::int64_t>() >= config_.vocab_size))
+  const torch::Tensor& tokens = batch.tokens;
+  if (tokens.dim() != 1 || tokens.scalar_type() != torch::kInt64)
+    throw Error("forward takes int64 tokens [N] packed by row");
+  const std::int64_t n = tokens.size(0);
+  std::int64_t total = 0, width = 0;
+  for (std::int64_t length : batch.lengths) {
+    if (length < 1) throw Error("a packed row has no tokens");
+    total += length;
+    width = std::max(width, length);
+  }
+  if (total != n || n == 0)
+    throw Error("packed rows hold " + std::to_string(total) + " tokens, the batch " +
+                std::to_string(n));
+  if (tokens.min().item<std::int64_t>() < 0 ||
+      tokens.max().item<std::int64_t>() >= config_.vocab_size)
     throw Error("token id outside the vocabulary of " + std::to_string(config_.vocab_size));
+  if (cache && batch.lengths.size() != 1) throw Error("a prefix is cached from one row");
   const torch::Device device = this->device();
   // Callers pass pinned host memory on GPUs, so this copy is queued, not waited for.
-  const torch::Tensor ids = tokens.to(device, /*non_blocking=*/true);
-  const std::int64_t b = ids.size(0), t = ids.size(1);
+  const torch::Tensor ids = tokens.to(device, /*non_blocking=*/true).view({1, n});
   const std::int64_t offset = prefix ? prefix->length : 0;
 
-  torch::Tensor positions =
-      torch::arange(offset, offset + t, torch::TensorOptions().dtype(torch::kInt64).device(device))
-          .unsqueeze(0)
-          .expand({b, t});
-  const torch::Tensor& inv_freq = inv_freq_for(offset + t);
+  Rows rows;
+  rows.count = static_cast<std::int64_t>(batch.lengths.size());
+  rows.width = width;
+  rows.tokens = n;
+  std::vector<std::int64_t> positions, slots;
+  positions.reserve(static_cast<std::size_t>(n));
+  const bool padded = rows.count * width != n;
+  if (padded) slots.reserve(static_cast<std::size_t>(n));
+  for (std::int64_t r = 0; r < rows.count; ++r)
+    for (std::int64_t j = 0; j < batch.lengths[static_cast<std::size_t>(r)]; ++j) {
+      positions.push_back(offset + j);
+      if (padded) slots.push_back(r * width + j);
+    }
+  if (padded) rows.slots = to_device_async(slots, device);
+  const torch::Tensor& inv_freq = inv_freq_for(offset + width);
   const auto dtype = weights_.embed.scalar_type();
-  auto [cos, sin] = rope_cos_sin(inv_freq, positions, dtype);
+  auto [cos, sin] = rope_cos_sin(inv_freq, to_device_async(positions, device).view({1, n}), dtype);
 
   if (cache) {
     cache->keys.clear();
     cache->values.clear();
-    cache->length = offset + t;
+    cache->length = offset + n;
   }
 
   torch::Tensor x = vocab_parallel_embedding(ids, weights_.embed, layout_.first_vocab_row, group_);
   for (std::size_t i = 0; i < weights_.layers.size(); ++i) {
     const LayerWeights& w = weights_.layers[i];
-    x.add_(attention(w, rms_norm(x, w.input_norm), cos, sin, prefix, i, cache));
+    x.add_(attention(w, rms_norm(x, w.input_norm), cos, sin, rows, prefix, i, cache));
     x.add_(mlp(w, rms_norm(x, w.post_attention_norm)));
   }
-  return rms_norm(x, weights_.final_norm);
+  return rms_norm(x, weights_.final_norm).view({n, -1});
 }
 
-torch::Tensor LlamaModel::local_log_probs(const torch::Tensor& hidden,
+torch::Tensor LlamaModel::local_log_probs(const torch::Tensor& hidden, const PackedBatch& batch,
                                           const std::vector<TokenPosition>& at) {
-  std::vector<std::int64_t> rows, cols;
+  std::vector<std::int64_t> starts(batch.lengths.size() + 1, 0);
+  for (std::size_t r = 0; r < batch.lengths.size(); ++r)
+    starts[r + 1] = starts[r] + batch.lengths[r];
+  std::vector<std::int64_t> picked;
+  picked.reserve(at.size());
   for (const TokenPosition& p : at) {
-    if (p.row < 0 || p.row >= hidden.size(0) || p.col < 0 || p.col >= hidden.size(1))
+    if (p.row < 0 || p.row >= static_cast<std::int64_t>(batch.lengths.size()) || p.col < 0 ||
+        p.col >= batch.lengths[static_cast<std::size_t>(p.row)])
       throw Error("scored position outside the batch");
-    rows.push_back(p.row);
-    cols.push_back(p.col);
+    picked.push_back(starts[static_cast<std::size_t>(p.row)] + p.col);
   }
-  torch::Tensor picked = hidden.index({to_device_async(rows, hidden.device()),
-                                       to_device_async(cols, hidden.device())});  // [N, hidden]
-  torch::Tensor logits = column_parallel_linear(picked, weights_.lm_head);
+  torch::Tensor rows = hidden.index_select(0, to_device_async(picked, hidden.device()));
+  torch::Tensor logits = column_parallel_linear(rows, weights_.lm_head);  // [N, vocab rows]
   return vocab_parallel_log_softmax(logits, layout_.first_vocab_row, config_.vocab_size, group_);
 }
 
@@ -233,33 +296,57 @@ torch::Tensor LlamaModel::pick_candidates(const torch::Tensor& local,
   return out;
 }
 
+namespace {
+
+// A right-padded [B, T] batch as packed rows of T tokens each: the padding is computed like
+// any token, and never seen by the real ones before it.
+PackedBatch packed_rows(const torch::Tensor& tokens) {
+  if (tokens.dim() != 2) throw Error("forward takes int64 tokens [batch, length]");
+  return {tokens.reshape({-1}),
+          std::vector<std::int64_t>(static_cast<std::size_t>(tokens.size(0)), tokens.size(1))};
+}
+
+}  // namespace
+
+torch::Tensor LlamaModel::log_probs(const PrefixCache* prefix, const PackedBatch& batch,
+                                    const std::vector<TokenPosition>& at) {
+  return gather_vocabulary(local_log_probs(forward(batch, prefix, nullptr), batch, at));
+}
+
+torch::Tensor LlamaModel::candidate_log_probs(const PrefixCache* prefix, const PackedBatch& batch,
+                                              const std::vector<TokenPosition>& at,
+                                              const std::vector<std::int64_t>& candidates) {
+  return pick_candidates(local_log_probs(forward(batch, prefix, nullptr), batch, at), candidates);
+}
+
 torch::Tensor LlamaModel::log_probs(const torch::Tensor& tokens,
                                     const std::vector<TokenPosition>& at) {
-  return gather_vocabulary(local_log_probs(forward(tokens, nullptr, nullptr), at));
+  return log_probs(nullptr, packed_rows(tokens), at);
 }
 
 torch::Tensor LlamaModel::candidate_log_probs(const torch::Tensor& tokens,
                                               const std::vector<TokenPosition>& at,
                                               const std::vector<std::int64_t>& candidates) {
-  return pick_candidates(local_log_probs(forward(tokens, nullptr, nullptr), at), candidates);
+  return candidate_log_probs(nullptr, packed_rows(tokens), at, candidates);
 }
 
 PrefixCache LlamaModel::prefill(const torch::Tensor& prefix) {
+  if (prefix.dim() != 1) throw Error("a prefix is one row of int64 tokens [P]");
   PrefixCache cache;
-  forward(prefix.view({1, -1}), nullptr, &cache);
+  forward({prefix, {prefix.size(0)}}, nullptr, &cache);
   return cache;
 }
 
 torch::Tensor LlamaModel::log_probs(const PrefixCache& prefix, const torch::Tensor& tokens,
                                     const std::vector<TokenPosition>& at) {
-  return gather_vocabulary(local_log_probs(forward(tokens, &prefix, nullptr), at));
+  return log_probs(&prefix, packed_rows(tokens), at);
 }
 
 torch::Tensor LlamaModel::candidate_log_probs(const PrefixCache& prefix,
                                               const torch::Tensor& tokens,
                                               const std::vector<TokenPosition>& at,
                                               const std::vector<std::int64_t>& candidates) {
-  return pick_candidates(local_log_probs(forward(tokens, &prefix, nullptr), at), candidates);
+  return candidate_log_probs(&prefix, packed_rows(tokens), at, candidates);
 }
 
 }  // namespace mmlu

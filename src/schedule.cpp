@@ -38,12 +38,13 @@ std::vector<Batch> make_batches(const std::vector<std::int64_t>& items,
   std::vector<Batch> batches;
   for (std::int64_t item : order) {
     const std::int64_t length = lengths[static_cast<std::size_t>(item)];
-    // Sorted longest first: the batch's width is its first item's length.
-    if (batches.empty() ||
+    // Sorted longest first: the grid's width is the batch's first item's length.
+    if (batches.empty() || batches.back().tokens + length > max_batch_tokens ||
         batches.back().length * static_cast<std::int64_t>(batches.back().items.size() + 1) >
-            max_batch_tokens)
-      batches.push_back(Batch{{}, length});
+            2 * max_batch_tokens)
+      batches.push_back(Batch{{}, length, 0});
     batches.back().items.push_back(item);
+    batches.back().tokens += length;
   }
   return batches;
 }

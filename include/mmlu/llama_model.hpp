@@ -19,6 +19,13 @@ struct TokenPosition {
   std::int64_t col = 0;
 };
 
+// Rows of different lengths packed end to end, with no padding: row r is the next lengths[r]
+// tokens. The matrix multiplies, nearly all of the work, then run on real tokens only.
+struct PackedBatch {
+  torch::Tensor tokens;               // [N] int64 on the host (pinned on GPUs)
+  std::vector<std::int64_t> lengths;  // tokens per row, each at least 1, summing to N
+};
+
 // Keys and values of a prefix on this rank: per layer [1, kv_heads, length, head_dim], rotated.
 struct PrefixCache {
   std::vector<torch::Tensor> keys, values;
@@ -56,20 +63,37 @@ class LlamaModel {
                                     const std::vector<TokenPosition>& at,
                                     const std::vector<std::int64_t>& candidates);
 
+  // Packed rows, continuing `prefix` when given (else whole sequences). Positions index a row's
+  // own tokens: col < lengths[row].
+  torch::Tensor log_probs(const PrefixCache* prefix, const PackedBatch& batch,
+                          const std::vector<TokenPosition>& at);
+  torch::Tensor candidate_log_probs(const PrefixCache* prefix, const PackedBatch& batch,
+                                    const std::vector<TokenPosition>& at,
+                                    const std::vector<std::int64_t>& candidates);
+
  private:
-  // Final-normed hidden states [B, T, hidden]; extends `cache` with this pass's keys and values
-  // when given.
-  torch::Tensor forward(const torch::Tensor& tokens, const PrefixCache* prefix, PrefixCache* cache);
+  // Where a pass's N packed tokens sit in a [count, width] grid of right-padded rows: only the
+  // attention within a row runs on the grid.
+  struct Rows {
+    std::int64_t count = 0, width = 0, tokens = 0;
+    torch::Tensor slots;  // [N] int64 on the device: token i's grid cell; undefined when no
+                          // row is padded (the grid is then a view of the packed tokens)
+  };
+  // Final-normed hidden states [N, hidden]; fills `cache` with this pass's keys and values
+  // (one row only) when given.
+  torch::Tensor forward(const PackedBatch& batch, const PrefixCache* prefix, PrefixCache* cache);
   torch::Tensor attention(const LayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
-                          const torch::Tensor& sin, const PrefixCache* prefix, std::size_t layer,
-                          PrefixCache* cache);
-  torch::Tensor prefix_attention(const torch::Tensor& q, const torch::Tensor& k,
-                                 const torch::Tensor& v, const torch::Tensor& prefix_k,
+                          const torch::Tensor& sin, const Rows& rows, const PrefixCache* prefix,
+                          std::size_t layer, PrefixCache* cache);
+  torch::Tensor prefix_attention(const torch::Tensor& q, const torch::Tensor& q_rows,
+                                 const torch::Tensor& k_rows, const torch::Tensor& v_rows,
+                                 const Rows& rows, const torch::Tensor& prefix_k,
                                  const torch::Tensor& prefix_v, double scale);
   torch::Tensor mlp(const LayerWeights& w, const torch::Tensor& x);
   torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const;
   // This rank's vocabulary columns of the log-softmax at the asked positions.
-  torch::Tensor local_log_probs(const torch::Tensor& hidden, const std::vector<TokenPosition>& at);
+  torch::Tensor local_log_probs(const torch::Tensor& hidden, const PackedBatch& batch,
+                                const std::vector<TokenPosition>& at);
   torch::Tensor pick_candidates(const torch::Tensor& local,
                                 const std::vector<std::int64_t>& candidates);
   torch::Tensor gather_vocabulary(const torch::Tensor& local);

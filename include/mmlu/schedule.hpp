@@ -13,12 +13,14 @@ std::vector<int> balance_by_cost(const std::vector<std::int64_t>& costs, int gro
 
 struct Batch {
   std::vector<std::int64_t> items;  // indices into the caller's list
-  std::int64_t length = 0;          // the longest item: the padded width
+  std::int64_t length = 0;          // the longest item: the width of its attention grid
+  std::int64_t tokens = 0;          // the items' lengths summed
 };
 
-// Packs items (lengths[i] tokens) into batches of at most max_batch_tokens padded tokens
-// (width x rows), longest first so neighbours have similar lengths and padding stays small. An
-// item longer than the budget gets a batch of its own.
+// Packs items (lengths[i] tokens) into batches of at most max_batch_tokens tokens, longest first
+// so neighbours have similar lengths. Batches run packed (the matrix multiplies see no padding);
+// only attention within a row uses a right-padded grid of width x rows cells, kept to at most
+// twice the budget. An item longer than the budget gets a batch of its own.
 std::vector<Batch> make_batches(const std::vector<std::int64_t>& items,
                                 const std::vector<std::int64_t>& lengths,
                                 std::int64_t max_batch_tokens);

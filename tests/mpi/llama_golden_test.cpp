@@ -185,6 +185,62 @@ TEST_F(LlamaGolden, PrefixContinuationMatchesTheFullSequence) {
   }
 }
 
+// Rows of different lengths packed end to end (how evaluation batches run), whole and after a
+// cached prefix, against transformers run one sequence at a time.
+TEST_F(LlamaGolden, PackedRowsOfDifferentLengthsMatchTransformers) {
+  for (const fs::path& dir : fixture_models()) {
+    if (dir.filename() == "llama_dynamic_rope") continue;  // rope depends on the call's length
+    auto model = load(dir, torch::kFloat32);
+    if (!model) continue;
+    const Reference ref = read_reference(dir);
+    const std::string name = dir.filename().string();
+    PackedBatch whole;
+    std::vector<TokenPosition> at;
+    for (std::size_t i = 0; i < ref.tokens.size(); ++i) {
+      whole.lengths.push_back(ref.tokens[i].size(0));
+      for (const TokenPosition& p : all_positions(i, whole.lengths.back())) at.push_back(p);
+    }
+    ASSERT_GT(*std::max_element(whole.lengths.begin(), whole.lengths.end()),
+              *std::min_element(whole.lengths.begin(), whole.lengths.end()))
+        << name << ": the references must differ in length to test packing";
+    whole.tokens = torch::cat(ref.tokens);
+    torch::Tensor ours = model->log_probs(nullptr, whole, at);
+    std::int64_t row = 0;
+    for (std::size_t i = 0; i < ref.tokens.size(); ++i) {
+      expect_close(ours.narrow(0, row, whole.lengths[i]), ref.logprobs[i], kFp32Tolerance,
+                   name + " packed row " + std::to_string(i));
+      row += whole.lengths[i];
+    }
+
+    // Continuations of one prefix, of lengths full, 2 and 6 (not sorted: packing must not care).
+    const torch::Tensor& tokens = ref.tokens.back();
+    const std::int64_t prefix_length = 9, full = tokens.size(0) - prefix_length;
+    const PrefixCache prefix = model->prefill(tokens.narrow(0, 0, prefix_length));
+    PackedBatch continued;
+    continued.lengths = {full, 2, 6};
+    std::vector<torch::Tensor> parts;
+    std::vector<TokenPosition> cont_at;
+    for (std::size_t r = 0; r < continued.lengths.size(); ++r) {
+      parts.push_back(tokens.narrow(0, prefix_length, continued.lengths[r]));
+      for (const TokenPosition& p : all_positions(r, continued.lengths[r])) cont_at.push_back(p);
+    }
+    continued.tokens = torch::cat(parts);
+    for (bool split : {true, false}) {
+      model->set_split_prefix_attention(split);
+      torch::Tensor after = model->log_probs(&prefix, continued, cont_at);
+      row = 0;
+      for (std::int64_t length : continued.lengths) {
+        expect_close(
+            after.narrow(0, row, length), ref.logprobs.back().narrow(0, prefix_length, length),
+            kFp32Tolerance,
+            name + (split ? " split" : " concat") + " continuation of " + std::to_string(length));
+        row += length;
+      }
+    }
+    model->set_split_prefix_attention(true);
+  }
+}
+
 TEST_F(LlamaGolden, Bf16StaysWithinItsDocumentedTolerance) {
   for (const fs::path& dir : fixture_models()) {
     auto model = load(dir, torch::kBFloat16);

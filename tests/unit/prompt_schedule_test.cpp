@@ -94,16 +94,26 @@ TEST(Schedule, BatchesCoverEveryItemOnceWithinTheBudget) {
   const auto batches = make_batches(items, lengths, 256);
   std::multiset<std::int64_t> seen;
   for (const Batch& b : batches) {
-    std::int64_t width = 0;
+    std::int64_t width = 0, tokens = 0;
     for (std::int64_t i : b.items) {
       seen.insert(i);
       width = std::max(width, lengths[static_cast<std::size_t>(i)]);
+      tokens += lengths[static_cast<std::size_t>(i)];
     }
     EXPECT_EQ(b.length, width);
-    if (b.items.size() > 1) EXPECT_LE(b.length * static_cast<std::int64_t>(b.items.size()), 256);
+    EXPECT_EQ(b.tokens, tokens);
+    if (b.items.size() > 1) {
+      EXPECT_LE(tokens, 256);
+      EXPECT_LE(b.length * static_cast<std::int64_t>(b.items.size()), 512);
+    }
   }
   EXPECT_EQ(seen, std::multiset<std::int64_t>(items.begin(), items.end()));
   EXPECT_EQ(batches.front().items, std::vector<std::int64_t>{5});  // too long: alone
+  // Packed, not padded: 98 + 41 + 40 + 39 + 5 tokens share a batch (a padded budget of 256 would
+  // have held only two rows of width 98); the grid cap (98 x 6 > 512) leaves 1 to the next.
+  const std::vector<std::int64_t> shared{8, 3, 2, 4, 0};
+  EXPECT_TRUE(std::any_of(batches.begin(), batches.end(),
+                          [&](const Batch& b) { return b.items == shared; }));
 }
 
 }  // namespace
