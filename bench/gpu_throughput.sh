@@ -65,6 +65,7 @@ with open(sys.argv[2], "w") as out:
         if json.loads(line)["index"] < 18: out.write(line)
 PY
 echo "== mmlu_eval: a trace of 8 full-size batches (after 2 of warm-up)"
+rm -f "$tmp/trace.json"
 run --out "$tmp/traced.h5" --limit 100 --progress none --profile "$tmp/trace.json" >/dev/null
 "$python" scripts/trace_summary.py "$tmp/trace.json" >"$tmp/trace.txt"
 echo "== transformers reference on the subset"

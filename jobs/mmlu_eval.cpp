@@ -486,6 +486,8 @@ int evaluate(int argc, char** argv) {
   if (trace) {
     if (trace->finish())
       std::printf("mmlu_eval: wrote the trace %s\n", options.profile.string().c_str());
+    else if (!trace->failure().empty())
+      std::fprintf(stderr, "mmlu_eval: warning: no trace: %s\n", trace->failure().c_str());
     else
       std::fprintf(stderr,
                    "mmlu_eval: warning: no trace: rank 0 ran no more than %d batches, the "

@@ -193,7 +193,8 @@ torch::Tensor LlamaModel::prefix_attention(const torch::Tensor& q, const torch::
   // The two softmaxes weigh in by their shares of the total mass: the prefix's share is
   // exp(shared_lse) / (exp(shared_lse) + exp(own_lse)) = sigmoid(shared_lse - own_lse). One
   // interpolation, written straight into the [1, N, heads, E] layout the output projection
-  // reads, so the merged heads need no further copy.
+  // reads, so the merged heads need no further copy. lerp takes its weight in the activations'
+  // dtype: in bf16 the share carries 8 bits, an error the size of the output's own rounding.
   const torch::Tensor share =
       torch::sigmoid(shared_lse - own_lse).unsqueeze(-1).to(q.scalar_type());
   torch::Tensor merged = torch::empty({1, n, heads, hd}, q.options()).transpose(1, 2);

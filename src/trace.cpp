@@ -71,24 +71,30 @@ void BatchTrace::stop_and_write() {
   wait_for(device_);
   std::unique_ptr<kineto::ProfilerResult> result = kineto::disableProfiler();
   recording_ = false;
-  // Written beside and renamed, so a run killed while saving leaves no torn trace.
+  // A diagnostic: a trace that cannot be saved is a warning, never the end of the run.
   const std::filesystem::path part = out_.string() + ".part-" + std::to_string(::getpid());
-  result->save(part.string());
   std::error_code ec;
-  if (std::filesystem::file_size(part, ec) == 0 || ec) {
-    std::filesystem::remove(part, ec);
-    throw Error(out_.string() + ": the trace could not be written");
+  try {
+    // Written beside and renamed, so a run killed while saving leaves no torn trace.
+    result->save(part.string());
+    if (std::filesystem::file_size(part, ec) == 0 || ec)
+      failure_ = out_.string() + ": the trace came out empty";
+    else
+      std::filesystem::rename(part, out_, ec);
+    if (failure_.empty() && ec)
+      failure_ = out_.string() + ": cannot write the trace: " + ec.message();
+  } catch (const std::exception& e) {
+    failure_ = out_.string() + ": cannot write the trace: " + e.what();
   }
-  std::filesystem::rename(part, out_, ec);
-  if (ec) {
+  if (failure_.empty()) {
+    written_ = true;
+  } else {
     std::filesystem::remove(part, ec);
-    throw Error(out_.string() + ": cannot write the trace: " + ec.message());
   }
-  written_ = true;
 }
 
 void BatchTrace::after_batch() {
-  if (written_) return;
+  if (written_ || !failure_.empty()) return;
   ++seen_;
   if (!recording_ && seen_ == skip_)
     start();
@@ -97,6 +103,11 @@ void BatchTrace::after_batch() {
 }
 
 bool BatchTrace::finish() {
+  if (recording_ && seen_ == skip_) {
+    // Opened after the last batch: nothing inside the window.
+    (void)kineto::disableProfiler();
+    recording_ = false;
+  }
   if (recording_) stop_and_write();
   return written_;
 }

@@ -6,6 +6,7 @@
 #include <torch/types.h>
 
 #include <filesystem>
+#include <string>
 
 namespace mmlu {
 
@@ -21,8 +22,10 @@ class BatchTrace {
   // Call after each batch is queued: opens the window, or closes it and writes the trace.
   void after_batch();
   // At the end of the run: writes what was recorded if the run ended inside the window. False
-  // when no trace was written (the run had no more than `skip` batches).
+  // when no trace was written: the run had no more than `skip` batches, or saving failed
+  // (failure() says why; a trace is a diagnostic and never ends the run).
   bool finish();
+  const std::string& failure() const { return failure_; }
 
  private:
   void start();
@@ -33,6 +36,7 @@ class BatchTrace {
   int skip_, batches_;
   int seen_ = 0;
   bool recording_ = false, written_ = false;
+  std::string failure_;
 };
 
 }  // namespace mmlu
