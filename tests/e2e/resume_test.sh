@@ -43,16 +43,7 @@ finish() {  # finish NP OUT [options...]: runs to the end, must succeed
   timeout 300 "$mpirun" -q --oversubscribe --bind-to none -np "$np" "$eval_exe" "${args[@]}" \
     --out "$out" "$@" >"$out.log" 2>&1 || { cat "$out.log"; fail "$out: exit $?"; }
 }
-wait_for_saves() {  # wait_for_saves OUT: until the partial files hold some blocks
-  for _ in $(seq 600); do
-    [ "$(cat "$1".partial/*.bin 2>/dev/null | wc -c)" -gt 4000 ] && return 0
-    sleep 0.05
-  done
-  fail "$1: no partial results appeared"
-}
-same() {  # same A B WHAT
-  "$python" "$repo/tests/e2e/compare_results.py" "$1" "$2" --tolerance 0 || fail "$3"
-}
+source "$repo/tests/e2e/partial_helpers.sh"
 expect_exit() {  # expect_exit PID CODE WHAT
   wait "$1"
   local rc=$?

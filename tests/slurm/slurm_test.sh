@@ -38,16 +38,7 @@ wait_job() {  # wait_job JOB [SECONDS]: until it is no longer pending or running
   done
   fail "job $1 did not end in ${2:-300} s"
 }
-wait_for_saves() {  # wait_for_saves OUT: until the partial files hold some blocks
-  for _ in $(seq 1200); do
-    [ "$(cat "$1".partial/*.bin 2>/dev/null | wc -c)" -gt 4000 ] && return 0
-    sleep 0.05
-  done
-  fail "$1: no partial results appeared"
-}
-same() {  # same A B WHAT
-  "$python" "$repo/tests/e2e/compare_results.py" "$1" "$2" --tolerance 0 || fail "$3"
-}
+source "$repo/tests/e2e/partial_helpers.sh"
 reference() {  # reference OUT [mmlu_eval options]: uninterrupted, under mpirun
   local out=$1
   shift
@@ -112,7 +103,7 @@ long_job=(--synthetic-data --limit 12 --tp 2 --flush-every 1)
 
 # 3. A rank dies: srun ends the step (--kill-on-bad-exit) and names the task and host.
 job=$(submit "$tmp/kill.h5" "${long_job[@]}")
-wait_for_saves "$tmp/kill.h5"
+wait_for_saves "$tmp/kill.h5" 60
 victim=""
 for p in $(pgrep -f "^$MMLU_EVAL"); do
   env=$(tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null)
@@ -134,7 +125,7 @@ same "$tmp/ref_long.h5" "$tmp/kill.h5" "killed rank then resume differs"
 
 # 4. SIGTERM to the tasks, as a preemption sends it.
 job=$(submit "$tmp/term.h5" "${long_job[@]}")
-wait_for_saves "$tmp/term.h5"
+wait_for_saves "$tmp/term.h5" 60
 scancel --signal=TERM "$job"
 wait_job "$job" 60
 [ "$(job_field "$job" ExitCode)" = "75:0" ] ||
@@ -148,7 +139,7 @@ same "$tmp/ref_long.h5" "$tmp/term.h5" "SIGTERM then resume differs"
 # 5. The time limit's warning goes to the batch shell (--signal=B:USR1@120): it saves, requeues
 #    itself, and the requeued job resumes and finishes with nobody resubmitting.
 job=$(submit "$tmp/limit.h5" "${long_job[@]}")
-wait_for_saves "$tmp/limit.h5"
+wait_for_saves "$tmp/limit.h5" 60
 scancel --batch --signal=USR1 "$job"
 wait_job "$job" 400
 [ "$(job_field "$job" JobState)" = COMPLETED ] && [ "$(job_field "$job" Restarts)" = 1 ] ||
