@@ -23,6 +23,16 @@ Handle string_type() {
   return type;
 }
 
+Handle create_file(const std::filesystem::path& path) {
+  return Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                "create " + path.string());
+}
+
+Handle create_group(hid_t where, const std::string& name) {
+  return Handle(H5Gcreate2(where, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                "create group " + name);
+}
+
 void write_text_attribute(hid_t where, const std::string& name, const std::string& value) {
   Handle type = string_type();
   Handle space(H5Screate(H5S_SCALAR), H5Sclose, "make a scalar space");

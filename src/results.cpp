@@ -21,6 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using hdf5::check;
+using hdf5::create_file;
+using hdf5::create_group;
 using hdf5::Handle;
 using hdf5::string_type;
 using hdf5::write_column;
@@ -32,8 +34,7 @@ const char* const kCategories[] = {"STEM", "humanities", "social sciences", "oth
 
 void write_scores(hid_t file, const char* group_name, const std::vector<Score>& scores,
                   bool subjects) {
-  Handle group(H5Gcreate2(file, group_name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-               std::string("create group ") + group_name);
+  Handle group = create_group(file, group_name);
   std::vector<std::string> names, categories, subcategories;
   std::vector<std::int64_t> n, correct;
   std::vector<double> accuracy;
@@ -227,16 +228,14 @@ void write_results_file(const fs::path& out, const std::vector<std::string>& sub
   hdf5::silence_errors();
   const Summary summary = summarize(subject_names, questions);
   write_atomically(out, [&](const fs::path& tmp) {
-    Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-                "create " + tmp.string());
+    Handle file = create_file(tmp);
     write_number_attribute(file, "accuracy", summary.accuracy);
     write_number_attribute(file, "accuracy_macro", summary.accuracy_macro);
     write_number_attribute(file, "questions", static_cast<double>(summary.n));
     for (const auto& [name, value] : provenance.text) write_text_attribute(file, name, value);
     for (const auto& [name, value] : provenance.numbers) write_number_attribute(file, name, value);
 
-    Handle group(H5Gcreate2(file, "questions", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-                 "create group questions");
+    Handle group = create_group(file, "questions");
     std::vector<std::int32_t> subject, gold, pred, prompt_tokens, shots;
     std::vector<std::int64_t> index;
     std::vector<std::uint8_t> truncated;

@@ -141,12 +141,10 @@ void write_sweep_hdf5(const fs::path& path, const SweepSummary& summary,
                       const std::string& baseline, double fail_below_points) {
   hdf5::silence_errors();
   write_atomically(path, [&](const fs::path& tmp) {
-    hdf5::Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-                      "create " + tmp.string());
+    hdf5::Handle file = hdf5::create_file(tmp);
     hdf5::write_text_attribute(file, "baseline", baseline);
     hdf5::write_number_attribute(file, "fail_below_points", fail_below_points);
-    hdf5::Handle group(H5Gcreate2(file, "rows", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-                       "create group rows");
+    hdf5::Handle group = hdf5::create_group(file, "rows");
     std::vector<std::string> checkpoint, scope, status;
     std::vector<std::int64_t> n, correct;
     std::vector<double> accuracy, delta, p;

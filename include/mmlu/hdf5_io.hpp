@@ -44,6 +44,10 @@ void silence_errors();
 // Variable-length UTF-8 strings.
 Handle string_type();
 
+// A new file (replacing any at `path`) and a group in it, errors naming what failed.
+Handle create_file(const std::filesystem::path& path);
+Handle create_group(hid_t where, const std::string& name);
+
 void write_text_attribute(hid_t where, const std::string& name, const std::string& value);
 void write_number_attribute(hid_t where, const std::string& name, double value);
 
