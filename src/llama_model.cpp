@@ -325,12 +325,6 @@ torch::Tensor LlamaModel::log_probs(const torch::Tensor& tokens,
   return log_probs(nullptr, packed_rows(tokens), at);
 }
 
-torch::Tensor LlamaModel::candidate_log_probs(const torch::Tensor& tokens,
-                                              const std::vector<TokenPosition>& at,
-                                              const std::vector<std::int64_t>& candidates) {
-  return candidate_log_probs(nullptr, packed_rows(tokens), at, candidates);
-}
-
 PrefixCache LlamaModel::prefill(const torch::Tensor& prefix) {
   if (prefix.dim() != 1) throw Error("a prefix is one row of int64 tokens [P]");
   PrefixCache cache;

@@ -47,11 +47,6 @@ class LlamaModel {
   // N positions.
   torch::Tensor log_probs(const torch::Tensor& tokens, const std::vector<TokenPosition>& at);
 
-  // As above, but only the log-probabilities of `candidates` (token ids): [N, candidates].
-  torch::Tensor candidate_log_probs(const torch::Tensor& tokens,
-                                    const std::vector<TokenPosition>& at,
-                                    const std::vector<std::int64_t>& candidates);
-
   // Runs a prefix [P] once and keeps its keys and values.
   PrefixCache prefill(const torch::Tensor& prefix);
 
@@ -67,6 +62,7 @@ class LlamaModel {
   // own tokens: col < lengths[row].
   torch::Tensor log_probs(const PrefixCache* prefix, const PackedBatch& batch,
                           const std::vector<TokenPosition>& at);
+  // As above, only the columns of `candidates` (token ids): [N, candidates].
   torch::Tensor candidate_log_probs(const PrefixCache* prefix, const PackedBatch& batch,
                                     const std::vector<TokenPosition>& at,
                                     const std::vector<std::int64_t>& candidates);
