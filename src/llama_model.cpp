@@ -47,8 +47,12 @@ torch::Tensor LlamaModel::rms_norm(const torch::Tensor& x, const torch::Tensor& 
 }
 
 torch::Tensor LlamaModel::mlp(const LayerWeights& w, const torch::Tensor& x) {
-  torch::Tensor hidden = column_parallel_linear(x, w.gate);
-  at::silu_(hidden).mul_(column_parallel_linear(x, w.up));
+  // Gate and up from one matrix multiply; the product is written over the gate half, and the
+  // down projection reads that half in place (a row stride of twice its width, no copy).
+  const std::int64_t width = w.gate_up.size(0) / 2;
+  torch::Tensor gate_up = column_parallel_linear(x, w.gate_up);
+  torch::Tensor hidden = gate_up.narrow(-1, 0, width);
+  at::silu_(hidden).mul_(gate_up.narrow(-1, width, width));
   return row_parallel_linear(hidden, w.down, group_);
 }
 
@@ -89,13 +93,16 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
                                     const Rows& rows, const PrefixCache* prefix, std::size_t layer,
                                     PrefixCache* cache) {
   const std::int64_t n = x.size(1), hd = config_.head_dim;
-  // [1, heads, N, E] views of the projections: packed tokens, no padding.
-  auto heads = [&](const torch::Tensor& y, std::int64_t count) {
-    return y.view({1, n, count, hd}).transpose(1, 2);
+  // q, k and v from one matrix multiply, as [1, heads, N, E] views of its output: packed
+  // tokens, no padding.
+  const std::int64_t qh = layout_.q_heads, kvh = layout_.kv_heads;
+  const torch::Tensor qkv =
+      column_parallel_linear(x, w.qkv, w.qkv_bias).view({1, n, qh + 2 * kvh, hd});
+  auto heads = [&](std::int64_t first, std::int64_t count) {
+    return qkv.narrow(2, first, count).transpose(1, 2);
   };
-  torch::Tensor q = heads(column_parallel_linear(x, w.q, w.q_bias), layout_.q_heads);
-  torch::Tensor k = heads(column_parallel_linear(x, w.k, w.k_bias), layout_.kv_heads);
-  torch::Tensor v = heads(column_parallel_linear(x, w.v, w.v_bias), layout_.kv_heads);
+  torch::Tensor q = heads(0, qh), k = heads(qh, kvh);
+  const torch::Tensor v = heads(qh + kvh, kvh);
   q = apply_rope(q, cos, sin);
   k = apply_rope(k, cos, sin);
   const double scale = 1.0 / std::sqrt(static_cast<double>(hd));

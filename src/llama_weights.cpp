@@ -103,8 +103,8 @@ std::vector<torch::Tensor> LlamaWeights::all() const {
   std::vector<torch::Tensor> out = {embed, final_norm};
   if (!lm_head.is_same(embed)) out.push_back(lm_head);
   for (const LayerWeights& l : layers)
-    for (const torch::Tensor& t : {l.input_norm, l.post_attention_norm, l.q, l.k, l.v, l.o,
-                                   l.q_bias, l.k_bias, l.v_bias, l.gate, l.up, l.down})
+    for (const torch::Tensor& t :
+         {l.input_norm, l.post_attention_norm, l.qkv, l.qkv_bias, l.o, l.gate_up, l.down})
       if (t.defined()) out.push_back(t);
   return out;
 }
@@ -164,19 +164,27 @@ LlamaWeights assemble_shard(const Source& read, const ModelConfig& c, const Shar
     l.input_norm = read.whole(p + "input_layernorm.weight", {h});
     l.post_attention_norm = read.whole(p + "post_attention_layernorm.weight", {h});
     const std::string a = p + "self_attn.";
-    l.q = read.slice(a + "q_proj.weight", {q_rows, h}, 0, s.first_q_head * hd, s.q_heads * hd);
-    l.k = read.slice(a + "k_proj.weight", {kv_rows, h}, 0, s.first_kv_head * hd, s.kv_heads * hd);
-    l.v = read.slice(a + "v_proj.weight", {kv_rows, h}, 0, s.first_kv_head * hd, s.kv_heads * hd);
+    // One layer's parts exist twice while they are stacked: a transient of one layer.
+    // kind is "weight" ([rows, hidden]) or "bias" ([rows]).
+    auto q_k_v = [&](const std::string& kind) {
+      auto shape = [&](std::int64_t rows) {
+        return kind == "bias" ? std::vector<std::int64_t>{rows}
+                              : std::vector<std::int64_t>{rows, h};
+      };
+      const std::int64_t kv_first = s.first_kv_head * hd, kv_length = s.kv_heads * hd;
+      torch::Tensor q =
+          read.slice(a + "q_proj." + kind, shape(q_rows), 0, s.first_q_head * hd, s.q_heads * hd);
+      torch::Tensor k = read.slice(a + "k_proj." + kind, shape(kv_rows), 0, kv_first, kv_length);
+      torch::Tensor v = read.slice(a + "v_proj." + kind, shape(kv_rows), 0, kv_first, kv_length);
+      return torch::cat({q, k, v});
+    };
+    l.qkv = q_k_v("weight");
+    if (c.attention_bias) l.qkv_bias = q_k_v("bias");
     l.o = read.slice(a + "o_proj.weight", {h, q_rows}, 1, s.first_q_head * hd, s.q_heads * hd);
-    if (c.attention_bias) {
-      l.q_bias = read.slice(a + "q_proj.bias", {q_rows}, 0, s.first_q_head * hd, s.q_heads * hd);
-      l.k_bias = read.slice(a + "k_proj.bias", {kv_rows}, 0, s.first_kv_head * hd, s.kv_heads * hd);
-      l.v_bias = read.slice(a + "v_proj.bias", {kv_rows}, 0, s.first_kv_head * hd, s.kv_heads * hd);
-    }
     const std::string m = p + "mlp.";
     const std::int64_t first = spec.tp_rank * s.intermediate;
-    l.gate = read.slice(m + "gate_proj.weight", {i, h}, 0, first, s.intermediate);
-    l.up = read.slice(m + "up_proj.weight", {i, h}, 0, first, s.intermediate);
+    l.gate_up = torch::cat({read.slice(m + "gate_proj.weight", {i, h}, 0, first, s.intermediate),
+                            read.slice(m + "up_proj.weight", {i, h}, 0, first, s.intermediate)});
     l.down = read.slice(m + "down_proj.weight", {h, i}, 1, first, s.intermediate);
     w.layers.push_back(std::move(l));
   }

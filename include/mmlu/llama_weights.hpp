@@ -2,7 +2,9 @@
 // One tensor-parallel rank's shard of a Llama-family checkpoint, read straight from the mmap into
 // the rank's device and run dtype. Column-parallel weights (q/k/v, gate/up) are split by whole
 // heads or rows, row-parallel ones (o, down) by columns, the embedding and lm_head by vocabulary
-// rows (padded to a multiple of tp); norms are replicated.
+// rows (padded to a multiple of tp); norms are replicated. Each rank stacks its q, k and v rows
+// into one matrix, and its gate and up rows into another: projections that read the same input
+// become one wider matrix multiply.
 #include <torch/types.h>
 
 #include <vector>
@@ -33,9 +35,12 @@ ShardLayout shard_layout(const ModelConfig& config, int tp_rank, int tp);
 
 struct LayerWeights {
   torch::Tensor input_norm, post_attention_norm;
-  torch::Tensor q, k, v, o;              // [rows, in]; o is [hidden, q_heads * head_dim]
-  torch::Tensor q_bias, k_bias, v_bias;  // undefined without attention bias
-  torch::Tensor gate, up, down;
+  // [(q_heads + 2 kv_heads) * head_dim, hidden]: this rank's q rows, then k, then v.
+  torch::Tensor qkv;
+  torch::Tensor qkv_bias;  // undefined without attention bias
+  torch::Tensor o;         // [hidden, q_heads * head_dim]
+  torch::Tensor gate_up;   // [2 * intermediate, hidden]: this rank's gate rows, then up
+  torch::Tensor down;      // [hidden, intermediate]
 };
 
 struct LlamaWeights {
