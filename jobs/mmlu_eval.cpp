@@ -237,28 +237,23 @@ Resumed resume_state(const mmlu::Options& options, const Workload& w, const mmlu
 }
 
 // With --resume, a results file already at OUT: this run's, finished before a requeue (true:
-// nothing to do), or another run's (refused). Rank 0 only.
-bool already_complete(const mmlu::Options& options, const Workload& w,
-                      const std::string& model_sha256, const mmlu::Launch& launch) {
+// nothing to do), or another run's (refused; so is a file of a version that did not record the
+// run's identity). Rank 0 only.
+bool already_complete(const mmlu::Options& options, const mmlu::RunKey& key) {
   std::error_code ec;
   if (!options.resume || options.overwrite || !std::filesystem::exists(options.out, ec))
     return false;
+  if (std::filesystem::is_directory(options.out, ec))
+    throw mmlu::InputError(options.out.string() + ": is a directory, not a results file");
   const mmlu::ResultsFile done = mmlu::read_results_file(options.out);
   auto text = [&](const char* name) {
     const auto it = done.provenance.text.find(name);
     return it == done.provenance.text.end() ? std::string() : it->second;
   };
-  auto number = [&](const char* name) {
-    const auto it = done.provenance.numbers.find(name);
-    return it == done.provenance.numbers.end() ? -1.0 : it->second;
-  };
-  // What decides the results: data and split, prompts, model, dtype.
-  if (text("data_sha256") != w.data.sha256 || text("split") != w.data.split ||
-      text("model_sha256") != model_sha256 || text("dtype") != mmlu::dtype_name(launch.dtype) ||
-      number("shots") != options.shots ||
-      number("max_seq_len") != static_cast<double>(w.max_seq_len) ||
-      number("limit") != static_cast<double>(options.limit) ||
-      done.questions.size() != w.questions.size())
+  // The same identity as partial results: the workload digest covers data, subject selection,
+  // split, shots and prompts; the weights identity tells two steps of one training run apart.
+  if (text("run_work") != key.work || text("run_weights") != key.model ||
+      text("dtype") != key.dtype)
     throw mmlu::InputError(options.out.string() +
                            ": exists and holds another run's results (pass --overwrite to "
                            "replace it)");
@@ -385,9 +380,9 @@ int evaluate(int argc, char** argv) {
     return mmlu::kExitOk;
   }
 
-  const bool complete = mmlu::agreed(MPI_COMM_WORLD, [&] {
-    return leader && already_complete(options, work, model_sha256, launch);
-  });
+  const mmlu::RunKey key = run_key(options, launch, digest, model_sha256);
+  const bool complete =
+      mmlu::agreed(MPI_COMM_WORLD, [&] { return leader && already_complete(options, key); });
   int complete_everywhere = complete ? 1 : 0;
   mmlu::check_mpi(MPI_Bcast(&complete_everywhere, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
   if (complete_everywhere) {
@@ -398,7 +393,6 @@ int evaluate(int argc, char** argv) {
     }
     return mmlu::kExitOk;
   }
-  const mmlu::RunKey key = run_key(options, launch, digest, model_sha256);
   const Resumed resumed = resume_state(options, work, key, leader);
   const mmlu::RankLayout& me = launch.mapping.self();
   // Each data-parallel group's leader saves its group's finished questions; created before the
@@ -529,6 +523,8 @@ int evaluate(int argc, char** argv) {
                         std::to_string(work.questions.size()) + " questions");
     mmlu::Provenance p = provenance(options, launch, work);
     p.text["model_sha256"] = model_sha256;
+    p.text["run_work"] = key.work;
+    p.text["run_weights"] = key.model;
     p.text["start_time"] = start_time;
     p.text["end_time"] = utc_now();
     p.numbers["eval_seconds"] = eval_seconds;

@@ -77,8 +77,12 @@ std::vector<std::string> csv_subjects(const fs::path& dir, const std::string& sp
     if (ec) throw InputError(folder.string() + ": cannot be listed (" + ec.message() + ")");
     const std::string name = it->path().filename().string();
     if (name.size() > tail.size() &&
-        name.compare(name.size() - tail.size(), tail.size(), tail) == 0)
+        name.compare(name.size() - tail.size(), tail.size(), tail) == 0) {
+      // The subject's name goes into its prompts, which are tokenised as UTF-8.
+      if (!is_valid_utf8(name))
+        throw InputError(it->path().string() + ": the file name is not valid UTF-8");
       subjects.push_back(name.substr(0, name.size() - tail.size()));
+    }
   }
   std::sort(subjects.begin(), subjects.end());
   if (subjects.empty()) throw InputError(folder.string() + ": no *" + tail + " files");
@@ -122,9 +126,13 @@ Dataset load_csv(const fs::path& dir, const DataSelection& selection) {
         throw InputError(dev.string() + ": no such file (the few-shot examples of " + name +
                          "; --shots 0 needs none)");
       subject.dev = read_csv_questions(dev, hash);
+      if (subject.dev.empty())
+        throw InputError(dev.string() + ": no rows (the few-shot examples of " + name +
+                         "; --shots 0 needs none)");
     }
-    subject.eval =
-        read_csv_questions(dir / selection.split / (name + "_" + selection.split + kSuffix), hash);
+    const fs::path eval = dir / selection.split / (name + "_" + selection.split + kSuffix);
+    subject.eval = read_csv_questions(eval, hash);
+    if (subject.eval.empty()) throw InputError(eval.string() + ": no questions");
     apply_limit(subject.eval, selection.limit);
     data.subjects.push_back(std::move(subject));
   }

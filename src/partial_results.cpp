@@ -257,6 +257,8 @@ bool has_partial_results(const fs::path& dir) {
 
 void remove_partial_results(const fs::path& dir) {
   std::error_code ec;
+  // Something else of that name (a user's file) is not ours to remove.
+  if (!fs::is_directory(dir, ec)) return;
   for (const fs::path& file : partial_files(dir)) fs::remove(file, ec);
   fs::remove(dir, ec);  // fails, harmlessly, when something else is in it
 }

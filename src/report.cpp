@@ -7,6 +7,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "mmlu/error.hpp"
+
 namespace mmlu {
 namespace {
 
@@ -67,7 +69,35 @@ double two_sided_sign_test(std::int64_t k, std::int64_t n) {
   return std::min(1.0, 2 * p);
 }
 
+namespace {
+
+// Why two results files did not evaluate the same questions, or "" when they did. Prompts may
+// differ (shots, max_seq_len: a comparison people make on purpose); the questions may not, or
+// the deltas and the paired test would compare unrelated questions.
+std::string different_questions(const ResultsFile& base, const ResultsFile& next) {
+  auto text = [](const ResultsFile& f, const char* name) {
+    const auto it = f.provenance.text.find(name);
+    return it == f.provenance.text.end() ? std::string() : it->second;
+  };
+  auto number = [](const ResultsFile& f, const char* name) {
+    const auto it = f.provenance.numbers.find(name);
+    return it == f.provenance.numbers.end() ? std::string() : std::to_string(it->second);
+  };
+  if (text(base, "data_sha256") != text(next, "data_sha256")) return "another data set";
+  if (text(base, "split") != text(next, "split"))
+    return "the " + text(next, "split") + " split, not " + text(base, "split");
+  if (number(base, "limit") != number(next, "limit")) return "another --limit";
+  if (base.subject_names != next.subject_names) return "other subjects";
+  return "";
+}
+
+}  // namespace
+
 Comparison compare_results(const ResultsFile& base, const ResultsFile& next) {
+  const std::string different = different_questions(base, next);
+  if (!different.empty())
+    throw InputError(next.path.string() + ": not the questions of " + base.path.string() + " (" +
+                     different + "); only runs on the same questions compare");
   Comparison c;
   c.delta_points = 100 * (next.summary.accuracy - base.summary.accuracy);
   // Pair questions by subject name and row.

@@ -204,20 +204,17 @@ std::vector<QuestionResult> gather_results(MPI_Comm comm, const std::vector<Ques
 
 void check_output_path(const fs::path& out, bool overwrite) {
   std::error_code ec;
+  if (out.empty()) throw InputError("--out: empty path");
+  if (fs::is_directory(out, ec)) throw InputError(out.string() + ": is a directory");
   if (fs::exists(out, ec) && !overwrite)
     throw InputError(out.string() + ": exists (pass --overwrite to replace it)");
-  if (fs::is_directory(out, ec)) throw InputError(out.string() + ": is a directory");
   const fs::path dir = out.parent_path().empty() ? fs::path(".") : out.parent_path();
   if (!fs::is_directory(dir, ec)) throw InputError(out.string() + ": no directory " + dir.string());
-  const fs::path probe = out.string() + ".tmp";
-  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-  if (fd < 0) {
-    if (errno == EEXIST)
-      throw InputError(probe.string() +
-                       ": exists (another run writing the same results file, or a crashed one; "
-                       "remove it)");
-    throw InputError(out.string() + ": cannot be written (" + std::strerror(errno) + ")");
-  }
+  // A probe of its own name: OUT.tmp may be the leftover of a run killed while publishing, which
+  // the next write replaces, and must not lock a requeued job out.
+  std::string probe = (dir / ("." + out.filename().string() + ".probe-XXXXXX")).string();
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) throw InputError(out.string() + ": cannot be written (" + std::strerror(errno) + ")");
   ::close(fd);
   fs::remove(probe, ec);
 }
@@ -337,7 +334,9 @@ std::string checkpoint_fingerprint(const fs::path& model_dir) {
     hash.update(std::to_string(size));
     hash.update(bytes);
   };
-  add_file(model_dir / "config.json", UINT64_MAX);
+  // JSON past this size is refused by its reader anyway; its size is still hashed.
+  constexpr std::uintmax_t kJsonBytes = std::uintmax_t{64} << 20;
+  add_file(model_dir / "config.json", kJsonBytes);
   std::vector<fs::path> files;
   std::error_code ec;
   for (fs::directory_iterator it(model_dir, ec), end; !ec && it != end; it.increment(ec))
@@ -347,9 +346,11 @@ std::string checkpoint_fingerprint(const fs::path& model_dir) {
   std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {
     if (file.extension() != ".safetensors") {
-      add_file(file, UINT64_MAX);
+      add_file(file, kJsonBytes);
       continue;
     }
+    // Opening a FIFO named like a shard would block; the loader names the problem later.
+    if (!fs::is_regular_file(file, ec)) continue;
     // The header: 8 bytes of length, then that much JSON (names, dtypes, shapes, offsets).
     std::ifstream in(file, std::ios::binary);
     unsigned char length_bytes[8] = {};

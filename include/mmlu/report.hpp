@@ -23,6 +23,8 @@ struct Comparison {
   double p_value = 1;          // exact two-sided McNemar (sign) test on those discordant pairs
 };
 
+// Throws InputError naming `next` when the two files evaluated different questions (data set,
+// split, --limit or subjects differ); prompts (shots, max_seq_len) may differ.
 Comparison compare_results(const ResultsFile& base, const ResultsFile& next);
 
 // Two-sided exact binomial test of k successes in n trials at p = 1/2.

@@ -45,9 +45,9 @@ Summary summarize(const std::vector<std::string>& subject_names,
 std::vector<QuestionResult> gather_results(MPI_Comm comm, const std::vector<QuestionResult>& mine,
                                            bool contribute);
 
-// Refuses, before any work is done, an output that cannot be written: it exists and
-// `overwrite` is false, or its directory is missing or not writable (checked by creating and
-// removing the temporary file). Throws InputError naming the path.
+// Refuses, before any work is done, an output that cannot be written: an empty path or a
+// directory, a file when `overwrite` is false, or a directory that is missing or not writable
+// (checked by creating and removing a probe file). Throws InputError naming the path.
 void check_output_path(const std::filesystem::path& out, bool overwrite);
 
 // Writes `out` atomically: OUT.tmp is written, flushed to disk and renamed over OUT. Nothing is

@@ -114,6 +114,10 @@ copy_data d4 && printf 'caf\xe9,a,b,c,d,A\n' >"$tmp/d4/test/philosophy_test.csv"
 refuse "not UTF-8" "$tmp/d4/test/philosophy_test.csv:1: not valid UTF-8" --model "$model" --data "$tmp/d4" --out "$out"
 copy_data d5 && rm "$tmp/d5/dev/miscellaneous_dev.csv"
 refuse "missing dev file" "$tmp/d5/dev/miscellaneous_dev.csv: no such file" --model "$model" --data "$tmp/d5" --out "$out"
+copy_data d9 && : >"$tmp/d9/test/philosophy_test.csv"
+refuse "empty test file" "$tmp/d9/test/philosophy_test.csv: no questions" --model "$model" --data "$tmp/d9" --out "$out"
+copy_data d10 && printf '\n' >"$tmp/d10/dev/philosophy_dev.csv"
+refuse "empty dev file" "$tmp/d10/dev/philosophy_dev.csv: no rows \\(the few-shot examples of philosophy" --model "$model" --data "$tmp/d10" --out "$out"
 mkdir -p "$tmp/d6/dev"
 refuse "no test directory" "$tmp/d6/test: no such directory" --model "$model" --data "$tmp/d6" --out "$out"
 printf '{"subject": "x", "split": "test",\n' >"$tmp/d7.jsonl"
@@ -152,6 +156,12 @@ refuse "output directory missing" "$tmp/nodir/r.h5: no directory" --model "$mode
 refuse "output exists" "$tmp/existing.h5: exists \\(pass --overwrite" --model "$model" --data "$data" --out "$tmp/existing.h5"
 mkdir -p "$tmp/adir.h5"
 refuse "output is a directory" "$tmp/adir.h5: is a directory" --model "$model" --data "$data" --out "$tmp/adir.h5" --overwrite
+refuse "output is a directory (no --overwrite)" "$tmp/adir.h5: is a directory" --model "$model" --data "$data" --out "$tmp/adir.h5"
+refuse "output is a directory (--resume)" "$tmp/adir.h5: is a directory" --model "$model" --data "$data" --out "$tmp/adir.h5" --resume
+refuse "empty output path" "--out: '' names no file" --model "$model" --data "$data" --out ""
+printf 'notes' >"$tmp/pf.h5.partial"
+refuse "a file where OUT.partial goes" "$tmp/pf.h5.partial: cannot be created" --model "$model" --data "$data" --out "$tmp/pf.h5"
+[ "$(cat "$tmp/pf.h5.partial")" = notes ] || { failed=$((failed + 1)); echo "FAIL a user's file at OUT.partial was removed"; }
 refuse "output not writable" "/proc/mmlu.h5: cannot be written" --model "$model" --data "$data" --out /proc/mmlu.h5
 
 # --- partial results of an interrupted run (OUT.partial/)

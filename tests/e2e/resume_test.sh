@@ -150,5 +150,45 @@ rc=$?
 [ "$rc" -eq 2 ] && grep -q "done.h5: exists and holds another run's results" "$tmp/other.log" ||
   { cat "$tmp/other.log"; fail "another run's results file: exit $rc"; }
 
+refused() {  # refused LOG WHAT: exit 2 with "holds another run's results", else fail WHAT
+  local rc=$1
+  [ "$rc" -eq 2 ] && grep -q "exists and holds another run's results" "$2" ||
+    { cat "$2"; fail "$3: exit $rc"; }
+}
+# A checkpoint re-saved with new weights keeps its headers, so its fingerprint: the results of the
+# old weights are not this run's. Here a copy's safetensors file gets a new modification time.
+cp -r "$repo/configs/embedded/model" "$tmp/model"
+copy_args=(--model "$tmp/model" "${args[@]:2}")
+timeout 60 "$mpirun" -q -np 1 "$eval_exe" "${copy_args[@]}" --out "$tmp/copy.h5" \
+  >"$tmp/copy.log" 2>&1 || { cat "$tmp/copy.log"; fail "copy: exit $?"; }
+touch -d "+1 minute" "$tmp"/model/*.safetensors
+timeout 60 "$mpirun" -q -np 1 "$eval_exe" "${copy_args[@]}" --out "$tmp/copy.h5" --resume \
+  >"$tmp/copy-retrained.log" 2>&1
+refused $? "$tmp/copy-retrained.log" "results of other weights with the same headers"
+# ... nor are those of another subject of one JSONL file (the file's hash is the same).
+"$python" - "$repo/configs/embedded/data" "$tmp/data.jsonl" <<'PY'
+import csv, json, pathlib, sys
+root, out = pathlib.Path(sys.argv[1]), open(sys.argv[2], "w")
+for split in ("dev", "test"):
+    for path in sorted((root / split).glob("*.csv")):
+        subject = path.name[: -len(f"_{split}.csv")]
+        for q, a, b, c, d, answer in csv.reader(open(path, newline="")):
+            row = {"subject": subject, "split": split, "question": q, "choices": [a, b, c, d],
+                   "answer": answer}
+            out.write(json.dumps(row) + "\n")
+PY
+jsonl=(--model "$repo/configs/embedded/model" --data "$tmp/data.jsonl" --limit 2 --progress none)
+timeout 60 "$mpirun" -q -np 1 "$eval_exe" "${jsonl[@]}" --subjects philosophy \
+  --out "$tmp/jsonl.h5" >"$tmp/jsonl.log" 2>&1 || { cat "$tmp/jsonl.log"; fail "jsonl: exit $?"; }
+timeout 60 "$mpirun" -q -np 1 "$eval_exe" "${jsonl[@]}" --subjects miscellaneous \
+  --out "$tmp/jsonl.h5" --resume >"$tmp/jsonl-other.log" 2>&1
+refused $? "$tmp/jsonl-other.log" "results of another subject of the same JSONL file"
+
+# A run killed while publishing leaves OUT.tmp: the next run replaces it, it does not lock out.
+echo "half-written" >"$tmp/stale.h5.tmp"
+finish 2 "$tmp/stale.h5" --tp 1 --resume
+same "$tmp/full_tp1.h5" "$tmp/stale.h5" "a run after a stale OUT.tmp"
+[ ! -e "$tmp/stale.h5.tmp" ] || fail "the stale OUT.tmp was left behind"
+
 [ "$failed" -eq 0 ] && echo "resume: all interruptions resumed to identical results"
 exit "$failed"

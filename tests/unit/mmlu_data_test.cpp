@@ -149,6 +149,24 @@ TEST_F(MmluData, MissingDevFileIsAnErrorUnlessZeroShot) {
   EXPECT_EQ(load_dataset(dir_, {"test", {}, 0, 0}).subjects.size(), 2u);
 }
 
+TEST_F(MmluData, EmptyFilesAreErrorsNotSilentlyFewerQuestionsOrShots) {
+  write("dev/virology_dev.csv", "\n\n");
+  EXPECT_EQ(error_of([&] { load_dataset(dir_, {}); }),
+            (dir_ / "dev/virology_dev.csv").string() +
+                ": no rows (the few-shot examples of virology; --shots 0 needs none)");
+  EXPECT_EQ(load_dataset(dir_, {"test", {}, 0, 0}).subjects.size(), 2u);
+  write("test/virology_test.csv", "");
+  EXPECT_EQ(error_of([&] { load_dataset(dir_, {"test", {}, 0, 0}); }),
+            (dir_ / "test/virology_test.csv").string() + ": no questions");
+}
+
+TEST_F(MmluData, ASubjectFileNameThatIsNotUtf8IsNamed) {
+  write("dev/caf\xE9_dev.csv", "k,a,b,c,d,A\n");
+  write("test/caf\xE9_test.csv", "k,a,b,c,d,A\n");
+  EXPECT_EQ(error_of([&] { load_dataset(dir_, {}); }),
+            (dir_ / "test/caf\xE9_test.csv").string() + ": the file name is not valid UTF-8");
+}
+
 TEST_F(MmluData, UnknownSubjectsAreGroupedAsOtherWithAWarning) {
   write("dev/klingon_dev.csv", "k,a,b,c,d,A\n");
   write("test/klingon_test.csv", "k,a,b,c,d,A\n");

@@ -100,6 +100,8 @@ TEST_F(OptionsTest, BadValuesNameTheOption) {
   EXPECT_NE(refusal({"--model", "m", "--max-batch-tokens", "x"}).find("max-batch-tokens"),
             std::string::npos);
   EXPECT_NE(refusal({"--model", "m", "--frobnicate"}).find("frobnicate"), std::string::npos);
+  EXPECT_EQ(refusal({"--model", "m", "--out", ""}), "--out: '' names no file");
+  EXPECT_EQ(refusal({"--model", "m", "--out", "results/"}), "--out: 'results/' names no file");
   EXPECT_NE(refusal({}).find("--model is required"), std::string::npos);
   EXPECT_NE(refusal({"--config", (dir_ / "nope.ini").string()}).find("nope.ini: no such file"),
             std::string::npos);

@@ -139,5 +139,39 @@ TEST(Report, SignTestAndComparison) {
   EXPECT_NEAR(c.p_value, 2.0 / 8, 1e-12);
 }
 
+TEST(Report, RunsOnDifferentQuestionsAreNotPaired) {
+  ResultsFile base;
+  base.path = "base.h5";
+  base.subject_names = {"anatomy"};
+  base.questions = {question(0, 0, 0, 0)};
+  base.summary = summarize(base.subject_names, base.questions);
+  base.provenance.text = {{"data_sha256", "aa"}, {"split", "test"}};
+  base.provenance.numbers = {{"limit", 0}, {"shots", 5}};
+  ResultsFile next = base;
+  next.path = "next.h5";
+  next.provenance.numbers["shots"] = 0;  // other prompts, the same questions: compared
+  EXPECT_EQ(compare_results(base, next).paired, 1);
+  auto refused = [&](const std::function<void(ResultsFile&)>& change) {
+    ResultsFile other = next;
+    change(other);
+    try {
+      compare_results(base, other);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(compared)");
+  };
+  EXPECT_EQ(refused([](ResultsFile& f) { f.provenance.text["split"] = "val"; }),
+            "next.h5: not the questions of base.h5 (the val split, not test); only runs on the "
+            "same questions compare");
+  EXPECT_NE(refused([](ResultsFile& f) { f.provenance.text["data_sha256"] = "bb"; })
+                .find("another data set"),
+            std::string::npos);
+  EXPECT_NE(refused([](ResultsFile& f) { f.provenance.numbers["limit"] = 5; }).find("--limit"),
+            std::string::npos);
+  EXPECT_NE(refused([](ResultsFile& f) { f.subject_names = {"virology"}; }).find("other subjects"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace mmlu
