@@ -171,8 +171,7 @@ Options parse_options(int argc, const char* const* argv,
   o.model = path_option(vm, cmd, "model", config_dir);
   o.data = path_option(vm, cmd, "data", config_dir);
   o.out = path_option(vm, cmd, "out", config_dir);
-  if (!o.out.has_filename())
-    throw InputError("--out: '" + o.out.string() + "' names no file");
+  if (!o.out.has_filename()) throw InputError("--out: '" + o.out.string() + "' names no file");
 
   const std::string tp = vm["tp"].as<std::string>();
   if (tp != "auto") {

@@ -156,7 +156,9 @@ TEST_F(MmluData, EmptyFilesAreErrorsNotSilentlyFewerQuestionsOrShots) {
                 ": no rows (the few-shot examples of virology; --shots 0 needs none)");
   EXPECT_EQ(load_dataset(dir_, {"test", {}, 0, 0}).subjects.size(), 2u);
   write("test/virology_test.csv", "");
-  EXPECT_EQ(error_of([&] { load_dataset(dir_, {"test", {}, 0, 0}); }),
+  EXPECT_EQ(error_of([&] {
+              load_dataset(dir_, {"test", {}, 0, 0});
+            }),
             (dir_ / "test/virology_test.csv").string() + ": no questions");
 }
 

@@ -164,8 +164,9 @@ TEST(Report, RunsOnDifferentQuestionsAreNotPaired) {
   EXPECT_EQ(refused([](ResultsFile& f) { f.provenance.text["split"] = "val"; }),
             "next.h5: not the questions of base.h5 (the val split, not test); only runs on the "
             "same questions compare");
-  EXPECT_NE(refused([](ResultsFile& f) { f.provenance.text["data_sha256"] = "bb"; })
-                .find("another data set"),
+  EXPECT_NE(refused([](ResultsFile& f) {
+              f.provenance.text["data_sha256"] = "bb";
+            }).find("another data set"),
             std::string::npos);
   EXPECT_NE(refused([](ResultsFile& f) { f.provenance.numbers["limit"] = 5; }).find("--limit"),
             std::string::npos);
