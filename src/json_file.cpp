@@ -1,22 +1,58 @@
 #include "mmlu/json_file.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "mmlu/error.hpp"
 
 namespace mmlu {
 
 Json read_json_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code ec;
-    bool exists = std::filesystem::exists(path, ec);
-    throw InputError(path.string() + ": " + (exists ? "cannot be read" : "no such file"));
+  const std::string name = path.string();
+  auto refuse = [&](int error) {
+    throw InputError(name + ": " +
+                     (error == ENOENT || error == ENOTDIR
+                          ? std::string("no such file")
+                          : "cannot be read (" + std::string(std::strerror(error)) + ")"));
+  };
+  // Checked before open(): opening a FIFO waits for a writer that may never come, and a device
+  // can have effects of its own. stat follows symlinks, so a link to a regular file is fine.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) refuse(errno);
+  auto check = [&](const struct stat& s) {
+    if (!S_ISREG(s.st_mode)) throw InputError(name + ": not a regular file");
+    if (static_cast<std::uint64_t>(s.st_size) > kMaxJsonFileBytes)
+      throw InputError(name + ": " + std::to_string(s.st_size) + " bytes, over the limit of " +
+                       std::to_string(kMaxJsonFileBytes) + " for a JSON file");
+  };
+  check(st);
+  // O_NONBLOCK and the second check: the path may be replaced by a FIFO between stat and open.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) refuse(errno);
+  std::string text;
+  try {
+    if (::fstat(fd, &st) != 0) refuse(errno);
+    check(st);
+    text.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t got = 0;
+    while (got < text.size()) {
+      const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) refuse(errno);
+      if (n == 0) break;  // truncated since fstat: parse what is there
+      got += static_cast<std::size_t>(n);
+    }
+    text.resize(got);
+  } catch (...) {
+    ::close(fd);
+    throw;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_json_text(text.str(), path.string());
+  ::close(fd);
+  return parse_json_text(text, name);
 }
 
 Json parse_json_text(std::string_view text, const std::string& origin) {

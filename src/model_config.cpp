@@ -1,6 +1,10 @@
 #include "mmlu/model_config.hpp"
 
 #include <array>
+#include <cfloat>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
 
 #include "mmlu/error.hpp"
 #include "mmlu/json_file.hpp"
@@ -10,6 +14,31 @@ namespace {
 
 constexpr std::array<const char*, 3> kArchitectures = {"LlamaForCausalLM", "MistralForCausalLM",
                                                        "Qwen2ForCausalLM"};
+
+// Caps far above any published checkpoint (the largest have ~256k-token vocabularies, ~130
+// layers, 128 heads of 256 and 53248-wide MLPs) yet low enough that every product the planner
+// and the loader form from them (weights, KV cache, activations, parameter counts) stays inside
+// 64 bits: unchecked, 4 + 2^59 heads of 32 wrap q_size() to 128 and pass every shape check.
+constexpr std::int64_t kMaxVocab = std::int64_t{1} << 24;
+constexpr std::int64_t kMaxWidth = std::int64_t{1} << 20;  // also num_attention_heads * head_dim
+constexpr std::int64_t kMaxHeadDim = std::int64_t{1} << 16;
+constexpr std::int64_t kMaxHeads = std::int64_t{1} << 16;
+constexpr std::int64_t kMaxLayers = std::int64_t{1} << 16;
+constexpr std::int64_t kMaxPositions = INT32_MAX;
+// rope_theta becomes a float32 scalar (rope.cpp); below 1 the frequencies exceed 1 and
+// position * frequency leaves float range long before the last position.
+constexpr double kMinRopeTheta = 1.0;
+constexpr double kMaxRopeTheta = FLT_MAX;
+// Scaling factors divide frequencies and wavelengths: 1e-310 makes them infinite. HF warns
+// below 1; real configs use 1 to 64.
+constexpr double kMinRopeFactor = 1e-6;
+constexpr double kMaxRopeFactor = 1e6;
+
+std::string show(double value) {
+  std::ostringstream out;
+  out << std::setprecision(10) << value;
+  return out.str();
+}
 
 class Fields {
  public:
@@ -21,23 +50,34 @@ class Fields {
 
   bool has(const char* key) const { return json_.contains(key) && !json_[key].is_null(); }
 
-  std::int64_t positive_int(const char* key, std::optional<std::int64_t> fallback = {}) const {
+  std::int64_t positive_int(const char* key, std::int64_t max,
+                            std::optional<std::int64_t> fallback = {}) const {
     if (!has(key)) {
       if (fallback) return *fallback;
       fail(std::string("missing field ") + key);
     }
     const Json& v = json_[key];
     if (!v.is_number_integer()) fail(std::string(key) + " must be an integer");
+    // Non-negative integers arrive unsigned: compare before narrowing, or 2^64 - 1 reads as -1.
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(max))
+      fail(std::string(key) + " must be at most " + std::to_string(max) + ", got " +
+           std::to_string(v.get<std::uint64_t>()));
     std::int64_t value = v.get<std::int64_t>();
     if (value <= 0) fail(std::string(key) + " must be positive, got " + std::to_string(value));
     return value;
   }
 
-  double positive_number(const Json& object, const char* key, double fallback) const {
+  // A number in [min, max], or in (0, max] when min is 0.
+  double number(const Json& object, const char* key, double fallback, double min,
+                double max) const {
     if (!object.contains(key) || object[key].is_null()) return fallback;
     if (!object[key].is_number()) fail(std::string(key) + " must be a number");
     double value = object[key].get<double>();
-    if (!(value > 0)) fail(std::string(key) + " must be positive");
+    const bool above = min > 0 ? value >= min : value > 0;
+    if (!above || !(value <= max))
+      fail(std::string(key) + " must be " +
+           (min > 0 ? "between " + show(min) + " and " : std::string("positive and at most ")) +
+           show(max) + ", got " + show(value));
     return value;
   }
 
@@ -85,10 +125,10 @@ void parse_rope(const Fields& f, ModelConfig& c) {
     rope = &j["rope_parameters"];
   else if (f.has("rope_scaling"))
     rope = &j["rope_scaling"];
-  c.rope_theta = f.positive_number(j, "rope_theta", 10000.0);
+  c.rope_theta = f.number(j, "rope_theta", 10000.0, kMinRopeTheta, kMaxRopeTheta);
   if (!rope) return;
   if (!rope->is_object()) f.fail("rope_scaling must be an object");
-  c.rope_theta = f.positive_number(*rope, "rope_theta", c.rope_theta);
+  c.rope_theta = f.number(*rope, "rope_theta", c.rope_theta, kMinRopeTheta, kMaxRopeTheta);
   std::string type;
   for (const char* key : {"rope_type", "type"})
     if (rope->contains(key) && (*rope)[key].is_string()) {
@@ -101,15 +141,50 @@ void parse_rope(const Fields& f, ModelConfig& c) {
            "' is not supported (supported: linear, dynamic, llama3)");
   RopeScaling& s = c.rope_scaling;
   s.type = type;
-  s.factor = f.positive_number(*rope, "factor", 0.0);
+  s.factor = f.number(*rope, "factor", 0.0, kMinRopeFactor, kMaxRopeFactor);
   if (s.factor == 0.0) f.fail("rope scaling '" + type + "' needs a factor");
+  // The dynamic base grows as ratio ** (head_dim / (head_dim - 2)), as in HF.
+  if (type == "dynamic" && c.head_dim <= 2)
+    f.fail("rope scaling 'dynamic' needs head_dim above 2, got " + std::to_string(c.head_dim));
   if (type == "llama3") {
-    s.low_freq_factor = f.positive_number(*rope, "low_freq_factor", 1.0);
-    s.high_freq_factor = f.positive_number(*rope, "high_freq_factor", 4.0);
-    double original = f.positive_number(*rope, "original_max_position_embeddings", 0.0);
+    s.low_freq_factor = f.number(*rope, "low_freq_factor", 1.0, kMinRopeFactor, kMaxRopeFactor);
+    s.high_freq_factor = f.number(*rope, "high_freq_factor", 4.0, kMinRopeFactor, kMaxRopeFactor);
+    // The band between the two is interpolated over high - low: equal factors divide by zero.
+    if (!(s.high_freq_factor > s.low_freq_factor))
+      f.fail("high_freq_factor (" + show(s.high_freq_factor) +
+             ") must be greater than low_freq_factor (" + show(s.low_freq_factor) + ")");
+    double original = f.number(*rope, "original_max_position_embeddings", 0.0, 1.0,
+                               static_cast<double>(kMaxPositions));
     if (original == 0.0) f.fail("rope scaling 'llama3' needs original_max_position_embeddings");
+    if (original != std::floor(original))
+      f.fail("original_max_position_embeddings must be a whole number, got " + show(original));
     s.original_max_position_embeddings = static_cast<std::int64_t>(original);
   }
+}
+
+// Weights of the whole model, counted as the planner does; nullopt when that overflows 64 bits.
+// The caps keep it below 2^60; checked so that raising a cap cannot bring the wrap back.
+std::optional<std::int64_t> parameter_count(const ModelConfig& c) {
+  const std::int64_t h = c.hidden_size, q = c.q_size(), kv = c.kv_size();
+  bool overflow = false;
+  auto add = [&](std::int64_t& sum, std::int64_t a, std::int64_t b) {
+    std::int64_t product = 0;
+    overflow |= __builtin_mul_overflow(a, b, &product);
+    overflow |= __builtin_add_overflow(sum, product, &sum);
+  };
+  std::int64_t layer = 0;  // q, k, v and o; gate, up and down; two norms; q/k/v biases
+  add(layer, h, q + 2 * kv);
+  add(layer, q, h);
+  add(layer, 3 * h, c.intermediate_size);
+  add(layer, 2, h);
+  if (c.attention_bias) add(layer, 1, q + 2 * kv);
+  std::int64_t total = 0;
+  add(total, c.num_hidden_layers, layer);
+  add(total, c.vocab_size, h);
+  if (!c.tie_word_embeddings) add(total, c.vocab_size, h);
+  add(total, 1, h);
+  if (overflow) return std::nullopt;
+  return total;
 }
 
 DType dtype_of(const Fields& f) {
@@ -132,17 +207,17 @@ ModelConfig parse(const Json& json, const std::string& origin) {
   ModelConfig c;
   c.architecture = architecture_of(f);
   const bool qwen2 = c.architecture == "Qwen2ForCausalLM";
-  c.vocab_size = f.positive_int("vocab_size");
-  c.hidden_size = f.positive_int("hidden_size");
-  c.intermediate_size = f.positive_int("intermediate_size");
-  c.num_hidden_layers = f.positive_int("num_hidden_layers");
-  c.num_attention_heads = f.positive_int("num_attention_heads");
-  c.num_key_value_heads = f.positive_int("num_key_value_heads", c.num_attention_heads);
+  c.vocab_size = f.positive_int("vocab_size", kMaxVocab);
+  c.hidden_size = f.positive_int("hidden_size", kMaxWidth);
+  c.intermediate_size = f.positive_int("intermediate_size", kMaxWidth);
+  c.num_hidden_layers = f.positive_int("num_hidden_layers", kMaxLayers);
+  c.num_attention_heads = f.positive_int("num_attention_heads", kMaxHeads);
+  c.num_key_value_heads = f.positive_int("num_key_value_heads", kMaxHeads, c.num_attention_heads);
   if (c.num_attention_heads % c.num_key_value_heads != 0)
     f.fail("num_key_value_heads (" + std::to_string(c.num_key_value_heads) +
            ") does not divide num_attention_heads (" + std::to_string(c.num_attention_heads) + ")");
   if (f.has("head_dim")) {
-    c.head_dim = f.positive_int("head_dim");
+    c.head_dim = f.positive_int("head_dim", kMaxHeadDim);
   } else {
     if (c.hidden_size % c.num_attention_heads != 0)
       f.fail("hidden_size (" + std::to_string(c.hidden_size) +
@@ -151,11 +226,20 @@ ModelConfig parse(const Json& json, const std::string& origin) {
     c.head_dim = c.hidden_size / c.num_attention_heads;
   }
   if (c.head_dim % 2 != 0) f.fail("head_dim must be even for rotary embeddings");
-  c.max_position_embeddings = f.positive_int("max_position_embeddings", qwen2 ? 32768 : 2048);
-  c.rms_norm_eps = f.positive_number(json, "rms_norm_eps", 1e-6);
+  // Both factors are capped at 2^16, so the product itself cannot wrap.
+  if (c.q_size() > kMaxWidth)
+    f.fail("num_attention_heads * head_dim (" + std::to_string(c.num_attention_heads) + " * " +
+           std::to_string(c.head_dim) + ") must be at most " + std::to_string(kMaxWidth));
+  c.max_position_embeddings =
+      f.positive_int("max_position_embeddings", kMaxPositions, qwen2 ? 32768 : 2048);
+  c.rms_norm_eps = f.number(json, "rms_norm_eps", 1e-6, 0.0, 1.0);
   parse_rope(f, c);
   c.tie_word_embeddings = f.flag("tie_word_embeddings", false);
   c.attention_bias = qwen2 || f.flag("attention_bias", false);
+  // Bytes at 8 per weight must fit too: the loader and planner multiply by the element size.
+  const auto parameters = parameter_count(c);
+  if (!parameters || *parameters > INT64_MAX / 8)
+    f.fail("the model's parameter count does not fit in 64 bits (fields too large together)");
   c.torch_dtype = dtype_of(f);
   return c;
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include "mmlu/error.hpp"
 #include "mmlu/json_file.hpp"
@@ -163,9 +164,15 @@ std::vector<TensorInfo> parse_safetensors(const std::uint8_t* bytes, std::uint64
 }
 
 MappedFile::MappedFile(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw InputError(path.string() + ": cannot open (" + std::strerror(errno) + ")");
+  // Checked before open(): opening a FIFO waits for a writer that may never come (and SIGTERM
+  // does not interrupt it). stat follows symlinks, so a link to a regular file is fine.
   struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw InputError(path.string() + ": cannot open (" + std::strerror(errno) + ")");
+  if (!S_ISREG(st.st_mode)) throw InputError(path.string() + ": not a regular file");
+  // O_NONBLOCK and the fstat below: the path may be replaced by a FIFO between stat and open.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) throw InputError(path.string() + ": cannot open (" + std::strerror(errno) + ")");
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
     throw InputError(path.string() + ": not a regular file");
@@ -211,6 +218,7 @@ Checkpoint::Checkpoint(const fs::path& dir) : dir_(dir) {
     const Json index = read_json_file(index_path);
     if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
       throw InputError(index_path.string() + ": missing weight_map");
+    std::set<std::string> shards;
     for (const auto& [name, file] : index["weight_map"].items()) {
       if (!file.is_string())
         throw InputError(index_path.string() + ": weight_map entry '" + name + "' is not a string");
@@ -220,8 +228,8 @@ Checkpoint::Checkpoint(const fs::path& dir) : dir_(dir) {
         throw InputError(index_path.string() + ": weight_map entry '" + name + "' names '" + f +
                          "', not a file beside the index");
       weight_map[name] = f;
-      if (std::find(paths_.begin(), paths_.end(), dir / f) == paths_.end())
-        paths_.push_back(dir / f);
+      // A set beside the list keeps first-listed order without a quadratic search.
+      if (shards.insert(f).second) paths_.push_back(dir / f);
     }
   } else if (fs::exists(dir / "model.safetensors", ec)) {
     paths_.push_back(dir / "model.safetensors");

@@ -39,7 +39,10 @@ struct ModelConfig {
 };
 
 // Parses and validates DIR/config.json. Every problem is an InputError naming the file and the
-// field ("config.json: num_attention_heads (7) does not divide ...").
+// field ("config.json: num_attention_heads (7) does not divide ..."). Sizes are capped far above
+// any real model (vocab_size 2^24; hidden_size, intermediate_size and num_attention_heads *
+// head_dim 2^20; heads, head_dim and layers 2^16; positions 2^31 - 1) so that no product of
+// them wraps; rope numbers are kept where rope.cpp's float32 arithmetic stays finite.
 ModelConfig load_model_config(const std::filesystem::path& model_dir);
 
 // Same rules on an in-memory JSON text; `origin` names it in errors.

@@ -1,10 +1,18 @@
 #include "mmlu/model_config.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "mmlu/error.hpp"
+#include "mmlu/json_file.hpp"
 
 namespace mmlu {
 namespace {
@@ -150,6 +158,236 @@ TEST(ModelConfig, NumberOverflowIsBadInput) {
     EXPECT_EQ(std::string(e.what()).rfind("x/config.json: malformed JSON (number overflow", 0), 0u)
         << e.what();
   }
+}
+
+}  // namespace
+}  // namespace mmlu
+
+namespace mmlu {
+namespace {
+
+namespace fs = std::filesystem;
+
+Json small_config() {
+  return Json::parse(R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64,
+      "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+      "num_key_value_heads": 2, "head_dim": 16, "vocab_size": 100})");
+}
+
+std::string config_refusal(const Json& config) {
+  return refusal(config.dump());
+}
+
+// A reviewer's config: 4 + 2^59 heads of 32 wrapped q_size() to 128 and passed every shape check;
+// 2^62 layers were accepted and the loader allocated until the process aborted.
+TEST(ModelConfig, SizesAreCappedSoTheirProductsCannotWrap) {
+  Json c = small_config();
+  c["num_attention_heads"] = 4 + (std::uint64_t{1} << 59);
+  c["num_key_value_heads"] = 4;
+  c["head_dim"] = 32;
+  std::string why = config_refusal(c);
+  EXPECT_NE(why.find("m/config.json: num_attention_heads must be at most 65536, got "
+                     "576460752303423492"),
+            std::string::npos)
+      << why;
+  c = small_config();
+  c["num_hidden_layers"] = std::uint64_t{1} << 62;
+  why = config_refusal(c);
+  EXPECT_NE(why.find("m/config.json: num_hidden_layers must be at most 65536"), std::string::npos)
+      << why;
+  c = small_config();
+  c["vocab_size"] = UINT64_MAX;  // must not read as -1
+  why = config_refusal(c);
+  EXPECT_NE(why.find("vocab_size must be at most 16777216, got 18446744073709551615"),
+            std::string::npos)
+      << why;
+
+  const std::pair<const char*, std::int64_t> caps[] = {{"vocab_size", 1 << 24},
+                                                       {"hidden_size", 1 << 20},
+                                                       {"intermediate_size", 1 << 20},
+                                                       {"num_hidden_layers", 1 << 16},
+                                                       {"num_attention_heads", 1 << 16},
+                                                       {"num_key_value_heads", 1 << 16},
+                                                       {"head_dim", 1 << 16},
+                                                       {"max_position_embeddings", INT32_MAX}};
+  for (const auto& [field, cap] : caps) {
+    c = small_config();
+    c[field] = cap + 1;
+    why = config_refusal(c);
+    EXPECT_NE(why.find(std::string(field) + " must be at most " + std::to_string(cap)),
+              std::string::npos)
+        << field << ": " << why;
+  }
+
+  c = small_config();
+  c["num_attention_heads"] = 1 << 16;
+  c["num_key_value_heads"] = 1 << 16;
+  c["head_dim"] = 32;
+  why = config_refusal(c);
+  EXPECT_NE(why.find("num_attention_heads * head_dim (65536 * 32) must be at most 1048576"),
+            std::string::npos)
+      << why;
+}
+
+TEST(ModelConfig, EveryCapAtOnceStillFits) {
+  Json c = small_config();
+  c["vocab_size"] = 1 << 24;
+  c["hidden_size"] = 1 << 20;
+  c["intermediate_size"] = 1 << 20;
+  c["num_hidden_layers"] = 1 << 16;
+  c["num_attention_heads"] = 1 << 16;
+  c["num_key_value_heads"] = 1 << 16;
+  c["head_dim"] = 16;
+  c["max_position_embeddings"] = INT32_MAX;
+  c["attention_bias"] = true;
+  const ModelConfig m = parse_model_config(c.dump(), "m/config.json");
+  EXPECT_EQ(m.q_size(), 1 << 20);
+  EXPECT_EQ(m.max_position_embeddings, INT32_MAX);
+}
+
+// rope_theta = 1e308 passed and failed inside torch ("cannot be converted to type float without
+// overflow"), naming no file; tiny factors made frequencies infinite.
+TEST(ModelConfig, RopeNumbersStayWhereFloat32ArithmeticIsFinite) {
+  Json c = small_config();
+  c["rope_theta"] = 1e308;
+  std::string why = config_refusal(c);
+  EXPECT_NE(why.find("m/config.json: rope_theta must be between 1 and 3.402823466e+38, got 1e+308"),
+            std::string::npos)
+      << why;
+  c = small_config();
+  c["rope_parameters"] = {{"rope_type", "default"}, {"rope_theta", 1e39}};
+  EXPECT_NE(config_refusal(c).find("rope_theta must be between"), std::string::npos);
+  c = small_config();
+  c["rope_theta"] = 3e38;
+  EXPECT_DOUBLE_EQ(parse_model_config(c.dump(), "m").rope_theta, 3e38);
+
+  c = small_config();
+  c["rope_scaling"] = {{"type", "linear"}, {"factor", 1e-310}};
+  why = config_refusal(c);
+  EXPECT_NE(why.find("m/config.json: factor must be between 1e-06 and 1000000, got "),
+            std::string::npos)
+      << why;
+  c["rope_scaling"] = {{"type", "dynamic"}, {"factor", 1e300}};
+  EXPECT_NE(config_refusal(c).find("factor must be between"), std::string::npos);
+
+  const Json llama3 = {{"rope_type", "llama3"},
+                       {"factor", 8.0},
+                       {"low_freq_factor", 1.0},
+                       {"high_freq_factor", 4.0},
+                       {"original_max_position_embeddings", 8192}};
+  c["rope_scaling"] = llama3;
+  EXPECT_EQ(parse_model_config(c.dump(), "m").rope_scaling.original_max_position_embeddings, 8192);
+  c["rope_scaling"]["original_max_position_embeddings"] = 1e300;
+  why = config_refusal(c);
+  EXPECT_NE(why.find("original_max_position_embeddings must be between 1 and 2147483647"),
+            std::string::npos)
+      << why;
+  c["rope_scaling"]["original_max_position_embeddings"] = 8192.5;
+  EXPECT_NE(config_refusal(c).find("original_max_position_embeddings must be a whole number"),
+            std::string::npos);
+  c["rope_scaling"] = llama3;
+  c["rope_scaling"]["low_freq_factor"] = 1e-310;
+  EXPECT_NE(config_refusal(c).find("low_freq_factor must be between"), std::string::npos);
+  c["rope_scaling"] = llama3;
+  c["rope_scaling"]["low_freq_factor"] = 4.0;
+  why = config_refusal(c);
+  EXPECT_NE(why.find("high_freq_factor (4) must be greater than low_freq_factor (4)"),
+            std::string::npos)
+      << why;
+
+  c = small_config();
+  c["head_dim"] = 2;
+  c["rope_scaling"] = {{"type", "dynamic"}, {"factor", 2.0}};
+  EXPECT_NE(config_refusal(c).find("rope scaling 'dynamic' needs head_dim above 2"),
+            std::string::npos);
+
+  c = small_config();
+  c["rms_norm_eps"] = 1e308;
+  why = config_refusal(c);
+  EXPECT_NE(why.find("rms_norm_eps must be positive and at most 1, got 1e+308"), std::string::npos)
+      << why;
+}
+
+// Runs `load`, which must refuse `fifo` (a named pipe) without opening it: open() on a FIFO waits
+// for a writer. A thread plays that writer, so a regression fails here instead of hanging, and
+// records that the pipe was opened.
+template <class Load>
+std::string refusal_of_fifo(const fs::path& fifo, Load load) {
+  if (::mkfifo(fifo.c_str(), 0600) != 0) {
+    ADD_FAILURE() << "mkfifo " << fifo;
+    return "";
+  }
+  std::atomic<bool> done{false}, opened{false};
+  std::thread writer([&] {
+    while (!done) {
+      const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd >= 0) {
+        opened = true;
+        ::close(fd);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  std::string why;
+  try {
+    load();
+  } catch (const InputError& e) {
+    why = e.what();
+  }
+  done = true;
+  writer.join();
+  EXPECT_FALSE(opened) << fifo << " was opened";
+  return why;
+}
+
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("mmlu_config_file_test_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string refusal() {
+    try {
+      load_model_config(dir_);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "";
+  }
+  fs::path dir_;
+};
+
+// A FIFO in place of config.json hung forever in open(), and SIGTERM did not end it.
+TEST_F(ConfigFileTest, FifoIsRefusedWithoutBlocking) {
+  const std::string why = refusal_of_fifo(dir_ / "config.json", [&] { load_model_config(dir_); });
+  EXPECT_NE(why.find((dir_ / "config.json").string() + ": not a regular file"), std::string::npos)
+      << why;
+}
+
+TEST_F(ConfigFileTest, DirectoryIsNotARegularFile) {
+  fs::create_directories(dir_ / "config.json");
+  EXPECT_NE(refusal().find("config.json: not a regular file"), std::string::npos) << refusal();
+}
+
+// A sparse 64 GiB config.json was read whole and ended in std::bad_alloc.
+TEST_F(ConfigFileTest, OversizedFileIsRefusedUnread) {
+  std::ofstream(dir_ / "config.json") << "{}";
+  fs::resize_file(dir_ / "config.json", kMaxJsonFileBytes + 1);  // sparse: costs no disk
+  const std::string why = refusal();
+  EXPECT_NE(why.find("config.json: " + std::to_string(kMaxJsonFileBytes + 1) +
+                     " bytes, over the limit of " + std::to_string(kMaxJsonFileBytes)),
+            std::string::npos)
+      << why;
+}
+
+TEST_F(ConfigFileTest, SymlinkToARegularFileIsRead) {
+  std::ofstream(dir_ / "real.json") << small_config().dump();
+  fs::create_symlink(dir_ / "real.json", dir_ / "config.json");
+  EXPECT_EQ(load_model_config(dir_).hidden_size, 64);
 }
 
 }  // namespace

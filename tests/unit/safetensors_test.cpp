@@ -1,12 +1,20 @@
 // The safetensors reader against well-formed and hostile files, each built byte by byte here.
 #include "mmlu/safetensors.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "mmlu/error.hpp"
+#include "mmlu/json_file.hpp"
 
 namespace mmlu {
 namespace {
@@ -205,6 +213,112 @@ TEST_F(CheckpointTest, PickleCheckpointsAreRefusedWithHowToConvert) {
 
 TEST_F(CheckpointTest, NoWeightsAtAll) {
   EXPECT_NE(refusal().find("no model.safetensors"), std::string::npos);
+}
+
+const std::string kOneTensor = with_header(
+    R"({"x": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})", std::string(4, '\0'));
+
+// Runs `load`, which must refuse `fifo` (a named pipe) without opening it: open() on a FIFO waits
+// for a writer. A thread plays that writer, so a regression fails here instead of hanging, and
+// records that the pipe was opened.
+template <class Load>
+std::string refusal_of_fifo(const fs::path& fifo, Load load) {
+  if (::mkfifo(fifo.c_str(), 0600) != 0) {
+    ADD_FAILURE() << "mkfifo " << fifo;
+    return "";
+  }
+  std::atomic<bool> done{false}, opened{false};
+  std::thread writer([&] {
+    while (!done) {
+      const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd >= 0) {
+        opened = true;
+        ::close(fd);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  std::string why;
+  try {
+    load();
+  } catch (const InputError& e) {
+    why = e.what();
+  }
+  done = true;
+  writer.join();
+  EXPECT_FALSE(opened) << fifo << " was opened";
+  return why;
+}
+
+// A FIFO in place of a checkpoint file hung forever in open(), and SIGTERM did not end it.
+TEST_F(CheckpointTest, FifoAsModelSafetensorsIsRefusedWithoutBlocking) {
+  const std::string why = refusal_of_fifo(dir_ / "model.safetensors", [&] { Checkpoint c(dir_); });
+  EXPECT_NE(why.find((dir_ / "model.safetensors").string() + ": not a regular file"),
+            std::string::npos)
+      << why;
+}
+
+TEST_F(CheckpointTest, FifoAsAShardListedInTheIndexIsRefusedWithoutBlocking) {
+  write("s1.safetensors", kOneTensor);
+  write("model.safetensors.index.json",
+        R"({"weight_map": {"x": "s1.safetensors", "y": "pipe.safetensors"}})");
+  const std::string why = refusal_of_fifo(dir_ / "pipe.safetensors", [&] { Checkpoint c(dir_); });
+  EXPECT_NE(why.find("pipe.safetensors: not a regular file"), std::string::npos) << why;
+}
+
+TEST_F(CheckpointTest, FifoAsTheIndexIsRefusedWithoutBlocking) {
+  const std::string why =
+      refusal_of_fifo(dir_ / "model.safetensors.index.json", [&] { Checkpoint c(dir_); });
+  EXPECT_NE(why.find("model.safetensors.index.json: not a regular file"), std::string::npos) << why;
+}
+
+TEST_F(CheckpointTest, OversizedIndexIsRefusedUnread) {
+  write("model.safetensors.index.json", "{}");
+  fs::resize_file(dir_ / "model.safetensors.index.json", kMaxJsonFileBytes + 1);  // sparse
+  const std::string why = refusal();
+  EXPECT_NE(why.find("model.safetensors.index.json: " + std::to_string(kMaxJsonFileBytes + 1) +
+                     " bytes, over the limit"),
+            std::string::npos)
+      << why;
+}
+
+TEST_F(CheckpointTest, SymlinkToARegularFileIsRead) {
+  write("weights.bin.real", kOneTensor);
+  fs::create_symlink(dir_ / "weights.bin.real", dir_ / "model.safetensors");
+  EXPECT_TRUE(Checkpoint(dir_).contains("x"));
+}
+
+// Shards are kept once each, in the order the index (sorted by tensor name) first names them.
+TEST_F(CheckpointTest, EachShardOnceInFirstListedOrder) {
+  write("s1.safetensors",
+        with_header(R"({"b": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+                        "d": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})",
+                    std::string(8, '\0')));
+  write("s2.safetensors",
+        with_header(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+                        "c": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})",
+                    std::string(8, '\0')));
+  write("model.safetensors.index.json", R"({"weight_map": {"d": "s1.safetensors",
+      "c": "s2.safetensors", "b": "s1.safetensors", "a": "s2.safetensors"}})");
+  Checkpoint c(dir_);
+  EXPECT_EQ(c.files(), (std::vector<fs::path>{dir_ / "s2.safetensors", dir_ / "s1.safetensors"}));
+  EXPECT_EQ(c.get("d").file->path().filename(), "s1.safetensors");
+}
+
+// An index naming tens of thousands of distinct shards took quadratic time (35 s for 40k) to
+// list them; the first missing one is still the one reported.
+TEST_F(CheckpointTest, ManyDistinctShardsInTheIndex) {
+  Json index;
+  for (int i = 0; i < 5000; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "t%05d", i);
+    index["weight_map"][name] = "shard" + std::to_string(4999 - i) + ".safetensors";
+  }
+  write("model.safetensors.index.json", index.dump());
+  const std::string why = refusal();
+  EXPECT_NE(why.find("shard4999.safetensors: shard listed in the index is missing"),
+            std::string::npos)
+      << why;
 }
 
 }  // namespace
