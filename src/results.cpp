@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "mmlu/error.hpp"
+#include "mmlu/json_file.hpp"
 #include "mmlu/hdf5_io.hpp"
 #include "mmlu/mpi.hpp"
 #include "mmlu/safetensors.hpp"
@@ -335,7 +336,7 @@ std::string checkpoint_fingerprint(const fs::path& model_dir) {
     hash.update(bytes);
   };
   // JSON past this size is refused by its reader anyway; its size is still hashed.
-  constexpr std::uintmax_t kJsonBytes = std::uintmax_t{64} << 20;
+  constexpr std::uintmax_t kJsonBytes = kMaxJsonFileBytes;
   add_file(model_dir / "config.json", kJsonBytes);
   std::vector<fs::path> files;
   std::error_code ec;
