@@ -57,14 +57,46 @@ std::string type_of(const Json& object, const std::string& where) {
   return string_member(object, "type", where);
 }
 
+// Sequences are parsed recursively, so a hostile file nesting thousands of them would overflow
+// the stack; real tokenizers nest one or two.
+constexpr int kMaxSequenceNesting = 64;
+
+// depth: how many Sequences enclose the one at `where`.
+void check_sequence_nesting(int depth, const std::string& where) {
+  if (depth < kMaxSequenceNesting) return;
+  // The full path would repeat ".normalizers[0]" 64 times; the stage names the culprit.
+  throw FormatError(where.substr(0, where.find('.')) + " nests Sequences more than " +
+                    std::to_string(kMaxSequenceNesting) + " levels deep");
+}
+
+// Token ids index a table sized by the largest id, so a huge id would allocate gigabytes (and
+// 2^31 - 1 would overflow the size). 2^24 is far beyond any real vocabulary (~256k at most).
+constexpr std::uint64_t kTokenIdLimit = std::uint64_t{1} << 24;
+
+Id token_id(const Json& value, const std::string& where) {
+  if (value.is_number_integer() && !value.is_number_unsigned())
+    throw FormatError(where + ": token id " + std::to_string(value.get<std::int64_t>()) +
+                      " is negative");
+  if (!value.is_number_unsigned())
+    throw FormatError(where + " is not a token id (a non-negative integer)");
+  const auto id = value.get<std::uint64_t>();
+  if (id >= kTokenIdLimit)
+    throw FormatError(where + ": token id " + std::to_string(id) +
+                      " is too large (ids must be below 2^24 = " + std::to_string(kTokenIdLimit) +
+                      ", far above any real vocabulary)");
+  return static_cast<Id>(id);
+}
+
 // A "Sequence" of steps of one kind (normalisers, pre-tokenisers, decoders), applied in order.
 template <class Step, class Parse>
-Step parse_sequence(const Json& json, const char* key, const std::string& where, Parse parse) {
+Step parse_sequence(const Json& json, const char* key, const std::string& where, int depth,
+                    Parse parse) {
+  check_sequence_nesting(depth, where);
   std::vector<Step> steps;
   const Json& list = member(json, key, where);
   if (!list.is_array()) throw FormatError(where + "." + key + " must be a list");
   for (std::size_t i = 0; i < list.size(); ++i)
-    steps.push_back(parse(list[i], where + "." + key + "[" + std::to_string(i) + "]"));
+    steps.push_back(parse(list[i], where + "." + key + "[" + std::to_string(i) + "]", depth + 1));
   return [steps](auto& value) {
     for (const auto& step : steps) step(value);
   };
@@ -143,10 +175,10 @@ std::string utf8proc_map_string(const std::string& text, int options) {
   return result;
 }
 
-Normalizer parse_normalizer(const Json& json, const std::string& where) {
+Normalizer parse_normalizer(const Json& json, const std::string& where, int depth = 0) {
   const std::string type = type_of(json, where);
   if (type == "Sequence")
-    return parse_sequence<Normalizer>(json, "normalizers", where, parse_normalizer);
+    return parse_sequence<Normalizer>(json, "normalizers", where, depth, parse_normalizer);
   if (type == "NFC") return [](std::string& s) { s = utf8proc_map_string(s, UTF8PROC_COMPOSE); };
   if (type == "NFD") return [](std::string& s) { s = utf8proc_map_string(s, UTF8PROC_DECOMPOSE); };
   if (type == "NFKC")
@@ -330,10 +362,10 @@ PreTokenizer make_metaspace(std::string replacement, PrependScheme scheme, bool 
   };
 }
 
-PreTokenizer parse_pre_tokenizer(const Json& json, const std::string& where) {
+PreTokenizer parse_pre_tokenizer(const Json& json, const std::string& where, int depth = 0) {
   const std::string type = type_of(json, where);
   if (type == "Sequence")
-    return parse_sequence<PreTokenizer>(json, "pretokenizers", where, parse_pre_tokenizer);
+    return parse_sequence<PreTokenizer>(json, "pretokenizers", where, depth, parse_pre_tokenizer);
   if (type == "Split") {
     const Pattern pattern = parse_pattern(member(json, "pattern", where), where + ".pattern");
     const SplitBehavior behavior =
@@ -383,13 +415,16 @@ struct Template {
   std::vector<Id> before, after;
 };
 
-void parse_post_processor(const Json& json, const std::string& where, Template& out) {
+void parse_post_processor(const Json& json, const std::string& where, Template& out,
+                          int depth = 0) {
   const std::string type = type_of(json, where);
   if (type == "Sequence") {
+    check_sequence_nesting(depth, where);
     const Json& list = member(json, "processors", where);
     if (!list.is_array()) throw FormatError(where + ".processors must be a list");
     for (std::size_t i = 0; i < list.size(); ++i)
-      parse_post_processor(list[i], where + ".processors[" + std::to_string(i) + "]", out);
+      parse_post_processor(list[i], where + ".processors[" + std::to_string(i) + "]", out,
+                           depth + 1);
     return;
   }
   if (type == "ByteLevel") return;  // changes offsets only, never ids
@@ -410,11 +445,9 @@ void parse_post_processor(const Json& json, const std::string& where, Template& 
         const Json& ids = member(specials[name], "ids", where + ".special_tokens." + name);
         if (!ids.is_array()) throw FormatError(where + ".special_tokens." + name + ".ids");
         auto& side = seen_sequence ? t.after : t.before;
-        for (const Json& id : ids) {
-          if (!id.is_number_unsigned())
-            throw FormatError(where + ".special_tokens." + name + ".ids must be token ids");
-          side.push_back(id.get<Id>());
-        }
+        for (std::size_t i = 0; i < ids.size(); ++i)
+          side.push_back(token_id(
+              ids[i], where + ".special_tokens." + name + ".ids[" + std::to_string(i) + "]"));
       } else {
         throw FormatError(where + ".single has an item that is neither Sequence nor SpecialToken");
       }
@@ -428,9 +461,9 @@ void parse_post_processor(const Json& json, const std::string& where, Template& 
   if (type == "RobertaProcessing" || type == "BertProcessing") {
     auto id_of = [&](const char* key) {
       const Json& pair = member(json, key, where);
-      if (!pair.is_array() || pair.size() != 2 || !pair[1].is_number_unsigned())
+      if (!pair.is_array() || pair.size() != 2)
         throw FormatError(where + "." + key + " must be [token, id]");
-      return pair[1].get<Id>();
+      return token_id(pair[1], where + "." + key + "[1]");
     };
     out.before.insert(out.before.begin(), id_of("cls"));
     out.after.push_back(id_of("sep"));
@@ -507,9 +540,10 @@ void byte_level_decode(std::vector<std::string>& tokens) {
   tokens = {utf8_lossy(bytes)};
 }
 
-Decoder parse_decoder(const Json& json, const std::string& where) {
+Decoder parse_decoder(const Json& json, const std::string& where, int depth = 0) {
   const std::string type = type_of(json, where);
-  if (type == "Sequence") return parse_sequence<Decoder>(json, "decoders", where, parse_decoder);
+  if (type == "Sequence")
+    return parse_sequence<Decoder>(json, "decoders", where, depth, parse_decoder);
   if (type == "ByteLevel") return byte_level_decode;
   if (type == "ByteFallback") return byte_fallback_decode;
   if (type == "Fuse") {
@@ -728,11 +762,8 @@ std::unordered_map<std::string, Id> parse_vocab(const Json& json) {
   if (!json.is_object()) throw FormatError("model.vocab must be an object of token: id");
   std::unordered_map<std::string, Id> vocab;
   vocab.reserve(json.size());
-  for (auto it = json.begin(); it != json.end(); ++it) {
-    if (!it.value().is_number_unsigned() || it.value().get<std::uint64_t>() > INT32_MAX)
-      throw FormatError("model.vocab[\"" + it.key() + "\"] is not a token id");
-    vocab.emplace(it.key(), it.value().get<Id>());
-  }
+  for (auto it = json.begin(); it != json.end(); ++it)
+    vocab.emplace(it.key(), token_id(it.value(), "model.vocab[\"" + it.key() + "\"]"));
   return vocab;
 }
 
@@ -827,11 +858,9 @@ std::unique_ptr<Tokenizer> build(const Json& file, const Json& config, Tokenizer
   for (std::size_t i = 0; i < added.size(); ++i) {
     const std::string where = "added_tokens[" + std::to_string(i) + "]";
     const Json& entry = added[i];
-    const Json& id = member(entry, "id", where);
-    if (!id.is_number_unsigned() || id.get<std::uint64_t>() > INT32_MAX)
-      throw FormatError(where + ".id is not a token id");
-    AddedToken token{string_member(entry, "content", where), id.get<Id>(),
-                     bool_member(entry, "lstrip", false, where),
+    std::string content = string_member(entry, "content", where);
+    const Id id = token_id(member(entry, "id", where), where + " (\"" + content + "\").id");
+    AddedToken token{std::move(content), id, bool_member(entry, "lstrip", false, where),
                      bool_member(entry, "rstrip", false, where),
                      bool_member(entry, "single_word", false, where)};
     if (token.content.empty()) throw FormatError(where + ".content is empty");

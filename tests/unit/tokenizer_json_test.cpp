@@ -166,6 +166,120 @@ TEST_F(TokenizerJsonBadInput, BadConfigFlagNamesTheConfigFile) {
       << error;
 }
 
+// Hostile files, refused before they can crash the loader or exhaust memory.
+
+TEST_F(TokenizerJsonBadInput, DeeplyNestedSequencesAreRefusedInsteadOfOverflowingTheStack) {
+  // 100,000 levels overflowed the stack of the recursive parsers. The text is spliced by hand:
+  // nlohmann's dump() recurses too, so the test must not build this as a Json.
+  constexpr int kLevels = 100000;
+  const std::pair<const char*, const char*> stages[] = {{"normalizer", "normalizers"},
+                                                        {"pre_tokenizer", "pretokenizers"},
+                                                        {"decoder", "decoders"},
+                                                        {"post_processor", "processors"}};
+  for (const auto& [stage, list] : stages) {
+    Json file = base_;
+    file.erase(stage);
+    std::string text = file.dump();
+    text.pop_back();  // the closing brace
+    text += std::string(",\"") + stage + "\":";
+    const std::string open = std::string(R"({"type":"Sequence",")") + list + "\":[";
+    text.reserve(text.size() + kLevels * (open.size() + 2) + 64);
+    for (int i = 0; i < kLevels; ++i) text += open;
+    text += R"({"type":"ByteLevel"})";
+    for (int i = 0; i < kLevels; ++i) text += "]}";
+    text += "}";
+    std::ofstream(dir_ / "tokenizer.json") << text;
+    const std::string error = load_error();
+    EXPECT_NE(error.find((dir_ / "tokenizer.json").string() + ": " + stage +
+                         " nests Sequences more than 64 levels deep"),
+              std::string::npos)
+        << error.substr(0, 300);
+  }
+}
+
+TEST_F(TokenizerJsonBadInput, RealisticSequenceNestingStillLoads) {
+  Json nested = base_["pre_tokenizer"];
+  for (int i = 0; i < 10; ++i)
+    nested = {{"type", "Sequence"}, {"pretokenizers", Json::array({nested})}};
+  base_["pre_tokenizer"] = nested;
+  write(base_);
+  EXPECT_EQ(load_error(), "(no error)");
+}
+
+TEST_F(TokenizerJsonBadInput, HugeTokenIdsAreRefusedBeforeAllocating) {
+  // The id table is sized by the largest id: 2147483646 asked for ~64 GiB, 2147483647 overflowed
+  // the size, and 16777216 (2^24) is the first id refused.
+  for (const std::uint64_t id : {std::uint64_t{2147483646}, std::uint64_t{2147483647},
+                                 std::uint64_t{1} << 24, std::uint64_t{1} << 40}) {
+    Json file = base_;
+    file["model"]["vocab"]["zzhuge"] = id;
+    write(file);
+    std::string error = load_error();
+    EXPECT_NE(
+        error.find((dir_ / "tokenizer.json").string() + ": model.vocab[\"zzhuge\"]: token id " +
+                   std::to_string(id) + " is too large (ids must be below 2^24"),
+        std::string::npos)
+        << error;
+
+    file = base_;
+    file["added_tokens"].push_back({{"id", id}, {"content", "<huge>"}});
+    write(file);
+    error = load_error();
+    const std::string last = std::to_string(file["added_tokens"].size() - 1);
+    EXPECT_NE(error.find("added_tokens[" + last + "] (\"<huge>\").id: token id " +
+                         std::to_string(id) + " is too large"),
+              std::string::npos)
+        << error;
+  }
+}
+
+TEST_F(TokenizerJsonBadInput, NegativeTokenIdsAreRefused) {
+  Json file = base_;
+  file["model"]["vocab"]["zzneg"] = -1;
+  write(file);
+  EXPECT_NE(load_error().find("model.vocab[\"zzneg\"]: token id -1 is negative"), std::string::npos)
+      << load_error();
+  file = base_;
+  file["added_tokens"][0]["id"] = -5;
+  write(file);
+  EXPECT_NE(
+      load_error().find("added_tokens[0] (\"<|begin_of_text|>\").id: token id -5 is negative"),
+      std::string::npos)
+      << load_error();
+}
+
+TEST_F(TokenizerJsonBadInput, PostProcessorIdsBeyondInt32AreRefusedNotTruncated) {
+  // 2^40 + 3002 used to wrap to 3002, the real BOS, so the file loaded and nobody noticed.
+  const std::uint64_t wide = (std::uint64_t{1} << 40) + 3002;
+  Json file = base_;
+  ASSERT_EQ(file["post_processor"]["processors"][1]["type"], "TemplateProcessing");
+  file["post_processor"]["processors"][1]["special_tokens"]["<|begin_of_text|>"]["ids"] =
+      Json::array({wide});
+  write(file);
+  std::string error = load_error();
+  EXPECT_NE(error.find((dir_ / "tokenizer.json").string() +
+                       ": post_processor.processors[1].special_tokens.<|begin_of_text|>.ids[0]: "
+                       "token id " +
+                       std::to_string(wide) + " is too large"),
+            std::string::npos)
+      << error;
+
+  for (const char* type : {"RobertaProcessing", "BertProcessing"}) {
+    for (const char* key : {"cls", "sep"}) {
+      file = base_;
+      file["post_processor"] = {
+          {"type", type}, {"cls", {"<|begin_of_text|>", 3002}}, {"sep", {"<|end_of_text|>", 3003}}};
+      file["post_processor"][key][1] = wide;
+      write(file);
+      error = load_error();
+      EXPECT_NE(error.find(std::string("post_processor.") + key + "[1]: token id " +
+                           std::to_string(wide) + " is too large"),
+                std::string::npos)
+          << type << " " << key << ": " << error;
+    }
+  }
+}
+
 TEST(TokenizerJson, InvalidUtf8TextIsAnInputError) {
   const auto tokenizer = load_tokenizer_json(kFixtures / "gpt2_bytelevel");
   EXPECT_THROW(tokenizer->encode("abc\xff"), InputError);
