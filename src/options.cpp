@@ -145,6 +145,9 @@ Options parse_options(int argc, const char* const* argv,
     o.config = default_config;
 
   if (!o.config.empty()) {
+    // Checked before opening: a FIFO would block the open until some writer came.
+    if (std::filesystem::exists(o.config, ec) && !std::filesystem::is_regular_file(o.config, ec))
+      throw InputError(o.config.string() + ": not a regular file");
     std::ifstream in(o.config, std::ios::binary);
     if (!in)
       throw InputError(o.config.string() + ": " +

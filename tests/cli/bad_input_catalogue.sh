@@ -158,6 +158,8 @@ mkdir -p "$tmp/adir.h5"
 refuse "output is a directory" "$tmp/adir.h5: is a directory" --model "$model" --data "$data" --out "$tmp/adir.h5" --overwrite
 refuse "output is a directory (no --overwrite)" "$tmp/adir.h5: is a directory" --model "$model" --data "$data" --out "$tmp/adir.h5"
 refuse "output is a directory (--resume)" "$tmp/adir.h5: is a directory" --model "$model" --data "$data" --out "$tmp/adir.h5" --resume
+mkfifo "$tmp/fifo.ini"
+refuse "a FIFO as the INI file" "$tmp/fifo.ini: not a regular file" --config "$tmp/fifo.ini"
 refuse "empty output path" "--out: '' names no file" --model "$model" --data "$data" --out ""
 printf 'notes' >"$tmp/pf.h5.partial"
 refuse "a file where OUT.partial goes" "$tmp/pf.h5.partial: cannot be created" --model "$model" --data "$data" --out "$tmp/pf.h5"
