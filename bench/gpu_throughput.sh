@@ -3,7 +3,8 @@
 # (--synthetic-weights) on the full MMLU-shaped synthetic workload (--synthetic-data: 57 subjects,
 # 14,042 questions, 5-shot). Prints one table: questions per second, the whole workload's time
 # after load, achieved TFLOP/s (useful work: matmuls and attention of the tokens computed with
-# prefix reuse, no padding) and its fraction of the bf16 matmul peak measured in the same run
+# prefix reuse, no padding, the last layer's output projection and MLP only at the scored
+# tokens) and its fraction of the bf16 matmul peak measured in the same run
 # (MFU); and the transformers reference (bench/hf_reference_eval.py, batched as
 # lm-evaluation-harness) against mmlu_eval on the same subset of questions (the first 18 of each
 # subject). Both draw their own random weights, so predictions are not compared here: the CUDA
@@ -85,6 +86,9 @@ hd = h // heads
 # Matmul FLOPs per token (non-embedding weights), and attention FLOPs per (query, key) pair.
 per_token = 2 * layers * (h * hd * (heads + 2 * kv) + h * hd * heads + 3 * h * inter)
 per_pair = 4 * layers * heads * hd
+# The last layer's output projection and MLP matter only at each question's scored token (the
+# last): mmlu_eval skips them elsewhere, so they are not counted as useful for other tokens.
+last_layer_tail = 2 * (h * hd * heads + 3 * h * inter)
 # Useful work with prefix reuse (one data-parallel group): each (subject, shots) prefix once,
 # then every suffix attending to the prefix and causally to itself.
 groups = {}
@@ -99,10 +103,11 @@ for prompts in groups.values():
         while common < min(p, len(ids) - 1) and ids[common] == prompts[0][common]: common += 1
         p = common
     if len(prompts) < 2: p = 0
-    flops += per_token * p + per_pair * p * (p + 1) / 2
+    flops += (per_token - last_layer_tail) * p + per_pair * p * (p + 1) / 2
     for ids in prompts:
         t = len(ids)
         flops += per_token * (t - p) + per_pair * ((t * (t + 1) - p * (p + 1)) / 2)
+        flops -= last_layer_tail * (t - p - 1)
 with h5py.File(f"{tmp}/full.h5") as f:
     n, seconds = int(f.attrs["questions"]), float(f.attrs["eval_seconds"])
     load = float(f.attrs["load_seconds"])

@@ -91,7 +91,7 @@ torch::Tensor lse_from_grid(const torch::Tensor& grid, const torch::Tensor& slot
 torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& x,
                                     const torch::Tensor& cos, const torch::Tensor& sin,
                                     const Rows& rows, const PrefixCache* prefix, std::size_t layer,
-                                    PrefixCache* cache) {
+                                    PrefixCache* cache, const torch::Tensor& keep) {
   const std::int64_t n = x.size(1), hd = config_.head_dim;
   // q, k and v from one matrix multiply, as [1, heads, N, E] views of its output: packed
   // tokens, no padding.
@@ -151,6 +151,7 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
     out = from_grid(o, rows.slots);
   }
   out = out.transpose(1, 2).reshape({1, n, layout_.q_heads * hd});
+  if (keep.defined()) out = out.index_select(1, keep);
   return row_parallel_linear(out, w.o, group_);
 }
 
@@ -210,7 +211,7 @@ torch::Tensor LlamaModel::prefix_attention(const torch::Tensor& q, const torch::
 }
 
 torch::Tensor LlamaModel::forward(const PackedBatch& batch, const PrefixCache* prefix,
-                                  PrefixCache* cache) {
+                                  PrefixCache* cache, const torch::Tensor& keep) {
   const torch::Tensor& tokens = batch.tokens;
   if (tokens.dim() != 1 || tokens.scalar_type() != torch::kInt64)
     throw Error("forward takes int64 tokens [N] packed by row");
@@ -260,13 +261,20 @@ torch::Tensor LlamaModel::forward(const PackedBatch& batch, const PrefixCache* p
   torch::Tensor x = vocab_parallel_embedding(ids, weights_.embed, layout_.first_vocab_row, group_);
   for (std::size_t i = 0; i < weights_.layers.size(); ++i) {
     const LayerWeights& w = weights_.layers[i];
-    x.add_(attention(w, rms_norm(x, w.input_norm), cos, sin, rows, prefix, i, cache));
+    // Every token's keys and values feed the last layer's attention, but only the kept tokens'
+    // outputs are read: its output projection and MLP (about 3/4 of a layer) run on those.
+    const bool last = i + 1 == weights_.layers.size();
+    const torch::Tensor narrowed = last ? keep : torch::Tensor();
+    torch::Tensor attended =
+        attention(w, rms_norm(x, w.input_norm), cos, sin, rows, prefix, i, cache, narrowed);
+    if (narrowed.defined()) x = x.index_select(1, narrowed);
+    x.add_(attended);
     x.add_(mlp(w, rms_norm(x, w.post_attention_norm)));
   }
-  return rms_norm(x, weights_.final_norm).view({n, -1});
+  return rms_norm(x, weights_.final_norm).view({x.size(1), -1});
 }
 
-torch::Tensor LlamaModel::local_log_probs(const torch::Tensor& hidden, const PackedBatch& batch,
+torch::Tensor LlamaModel::local_log_probs(const PrefixCache* prefix, const PackedBatch& batch,
                                           const std::vector<TokenPosition>& at) {
   std::vector<std::int64_t> starts(batch.lengths.size() + 1, 0);
   for (std::size_t r = 0; r < batch.lengths.size(); ++r)
@@ -279,7 +287,7 @@ torch::Tensor LlamaModel::local_log_probs(const torch::Tensor& hidden, const Pac
       throw Error("scored position outside the batch");
     picked.push_back(starts[static_cast<std::size_t>(p.row)] + p.col);
   }
-  torch::Tensor rows = hidden.index_select(0, to_device_async(picked, hidden.device()));
+  const torch::Tensor rows = forward(batch, prefix, nullptr, to_device_async(picked, device()));
   torch::Tensor logits = column_parallel_linear(rows, weights_.lm_head);  // [N, vocab rows]
   return vocab_parallel_log_softmax(logits, layout_.first_vocab_row, config_.vocab_size, group_);
 }
@@ -318,13 +326,13 @@ PackedBatch packed_rows(const torch::Tensor& tokens) {
 
 torch::Tensor LlamaModel::log_probs(const PrefixCache* prefix, const PackedBatch& batch,
                                     const std::vector<TokenPosition>& at) {
-  return gather_vocabulary(local_log_probs(forward(batch, prefix, nullptr), batch, at));
+  return gather_vocabulary(local_log_probs(prefix, batch, at));
 }
 
 torch::Tensor LlamaModel::candidate_log_probs(const PrefixCache* prefix, const PackedBatch& batch,
                                               const std::vector<TokenPosition>& at,
                                               const std::vector<std::int64_t>& candidates) {
-  return pick_candidates(local_log_probs(forward(batch, prefix, nullptr), batch, at), candidates);
+  return pick_candidates(local_log_probs(prefix, batch, at), candidates);
 }
 
 torch::Tensor LlamaModel::log_probs(const torch::Tensor& tokens,

@@ -75,12 +75,16 @@ class LlamaModel {
     torch::Tensor slots;  // [N] int64 on the device: token i's grid cell; undefined when no
                           // row is padded (the grid is then a view of the packed tokens)
   };
-  // Final-normed hidden states [N, hidden]; fills `cache` with this pass's keys and values
-  // (one row only) when given.
-  torch::Tensor forward(const PackedBatch& batch, const PrefixCache* prefix, PrefixCache* cache);
+  // Final-normed hidden states of the packed tokens `keep` ([K] int64 on the device, in that
+  // order; all N tokens when undefined); fills `cache` with this pass's keys and values (one row
+  // only) when given. The last layer's output projection and MLP run on the kept tokens only:
+  // nothing reads the others' results.
+  torch::Tensor forward(const PackedBatch& batch, const PrefixCache* prefix, PrefixCache* cache,
+                        const torch::Tensor& keep = {});
+  // The attention block's output ([1, N, hidden], or [1, K, hidden] for the tokens `keep`).
   torch::Tensor attention(const LayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
                           const torch::Tensor& sin, const Rows& rows, const PrefixCache* prefix,
-                          std::size_t layer, PrefixCache* cache);
+                          std::size_t layer, PrefixCache* cache, const torch::Tensor& keep);
   torch::Tensor prefix_attention(const torch::Tensor& q, const torch::Tensor& q_rows,
                                  const torch::Tensor& k_rows, const torch::Tensor& v_rows,
                                  const Rows& rows, const torch::Tensor& prefix_k,
@@ -88,7 +92,7 @@ class LlamaModel {
   torch::Tensor mlp(const LayerWeights& w, const torch::Tensor& x);
   torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const;
   // This rank's vocabulary columns of the log-softmax at the asked positions.
-  torch::Tensor local_log_probs(const torch::Tensor& hidden, const PackedBatch& batch,
+  torch::Tensor local_log_probs(const PrefixCache* prefix, const PackedBatch& batch,
                                 const std::vector<TokenPosition>& at);
   torch::Tensor pick_candidates(const torch::Tensor& local,
                                 const std::vector<std::int64_t>& candidates);
