@@ -130,12 +130,12 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
   }
   if (!out.defined()) {
     const std::int64_t b = rows.count, t = rows.width;
-    torch::Tensor keep;
+    torch::Tensor visible;
     if (prefix) {
       const std::int64_t p = prefix->length;
       // A continuation token sees the whole prefix and its own past.
       auto options = torch::TensorOptions().dtype(torch::kBool).device(x.device());
-      keep = torch::cat({torch::ones({t, p}, options), torch::ones({t, t}, options).tril()}, 1);
+      visible = torch::cat({torch::ones({t, p}, options), torch::ones({t, t}, options).tril()}, 1);
       k_rows = torch::cat({prefix->keys[layer].expand({b, -1, -1, -1}), k_rows}, 2);
       v_rows = torch::cat({prefix->values[layer].expand({b, -1, -1, -1}), v_rows}, 2);
     }
@@ -143,9 +143,9 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
       cache->keys.push_back(k_rows.contiguous());
       cache->values.push_back(v_rows.contiguous());
     }
-    torch::Tensor o = keep.defined()
+    torch::Tensor o = visible.defined()
                           ? at::scaled_dot_product_attention(q_rows, widen(k_rows), widen(v_rows),
-                                                             keep, 0.0, false, scale)
+                                                             visible, 0.0, false, scale)
                           : at::scaled_dot_product_attention(q_rows, widen(k_rows), widen(v_rows),
                                                              std::nullopt, 0.0, true, scale);
     out = from_grid(o, rows.slots);
@@ -271,7 +271,7 @@ torch::Tensor LlamaModel::forward(const PackedBatch& batch, const PrefixCache* p
     x.add_(attended);
     x.add_(mlp(w, rms_norm(x, w.post_attention_norm)));
   }
-  return rms_norm(x, weights_.final_norm).view({x.size(1), -1});
+  return rms_norm(x, weights_.final_norm).view({x.size(1), x.size(2)});
 }
 
 torch::Tensor LlamaModel::local_log_probs(const PrefixCache* prefix, const PackedBatch& batch,

@@ -77,12 +77,8 @@ std::vector<std::string> csv_subjects(const fs::path& dir, const std::string& sp
     if (ec) throw InputError(folder.string() + ": cannot be listed (" + ec.message() + ")");
     const std::string name = it->path().filename().string();
     if (name.size() > tail.size() &&
-        name.compare(name.size() - tail.size(), tail.size(), tail) == 0) {
-      // The subject's name goes into its prompts, which are tokenised as UTF-8.
-      if (!is_valid_utf8(name))
-        throw InputError(it->path().string() + ": the file name is not valid UTF-8");
+        name.compare(name.size() - tail.size(), tail.size(), tail) == 0)
       subjects.push_back(name.substr(0, name.size() - tail.size()));
-    }
   }
   std::sort(subjects.begin(), subjects.end());
   if (subjects.empty()) throw InputError(folder.string() + ": no *" + tail + " files");
@@ -117,6 +113,10 @@ Dataset load_csv(const fs::path& dir, const DataSelection& selection) {
   Sha256 hash;
   const auto subjects = choose(csv_subjects(dir, selection.split), selection, dir.string());
   for (const std::string& name : subjects) {
+    // The subject's name goes into its prompts, which are tokenised as UTF-8.
+    const fs::path eval = dir / selection.split / (name + "_" + selection.split + kSuffix);
+    if (!is_valid_utf8(name))
+      throw InputError(eval.string() + ": the file name is not valid UTF-8");
     SubjectData subject;
     subject.name = name;
     if (selection.shots > 0) {
@@ -130,7 +130,6 @@ Dataset load_csv(const fs::path& dir, const DataSelection& selection) {
         throw InputError(dev.string() + ": no rows (the few-shot examples of " + name +
                          "; --shots 0 needs none)");
     }
-    const fs::path eval = dir / selection.split / (name + "_" + selection.split + kSuffix);
     subject.eval = read_csv_questions(eval, hash);
     if (subject.eval.empty()) throw InputError(eval.string() + ": no questions");
     apply_limit(subject.eval, selection.limit);

@@ -118,6 +118,9 @@ TEST_F(LlamaGolden, EachSequenceMatchesTransformers) {
       worst = std::max(worst, (ours.cpu() - ref.logprobs[i]).abs().max().item<double>());
     }
     if (rank_ == 0) std::printf("  fp32 %-20s max |error| %.2e\n", dir.filename().c_str(), worst);
+    // No positions asked: no rows (the last layer runs on none), and still the whole vocabulary.
+    const torch::Tensor none = model->log_probs(ref.tokens[0].view({1, -1}), {});
+    EXPECT_EQ(none.sizes(), (std::vector<std::int64_t>{0, ref.logprobs[0].size(1)}));
   }
   EXPECT_GE(tested, 8) << "too few fixture models can be split " << tp_ << " ways";
 }

@@ -167,6 +167,7 @@ TEST_F(MmluData, ASubjectFileNameThatIsNotUtf8IsNamed) {
   write("test/caf\xE9_test.csv", "k,a,b,c,d,A\n");
   EXPECT_EQ(error_of([&] { load_dataset(dir_, {}); }),
             (dir_ / "test/caf\xE9_test.csv").string() + ": the file name is not valid UTF-8");
+  EXPECT_EQ(load_dataset(dir_, {"test", {"anatomy"}, 0, 5}).subjects.size(), 1u);  // not chosen
 }
 
 TEST_F(MmluData, UnknownSubjectsAreGroupedAsOtherWithAWarning) {
