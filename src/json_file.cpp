@@ -1,6 +1,5 @@
 #include "mmlu/json_file.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +7,7 @@
 #include <cstring>
 
 #include "mmlu/error.hpp"
+#include "mmlu/regular_file.hpp"
 
 namespace mmlu {
 
@@ -19,24 +19,14 @@ Json read_json_file(const std::filesystem::path& path) {
                           ? std::string("no such file")
                           : "cannot be read (" + std::string(std::strerror(error)) + ")"));
   };
-  // Checked before open(): opening a FIFO waits for a writer that may never come, and a device
-  // can have effects of its own. stat follows symlinks, so a link to a regular file is fine.
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) refuse(errno);
-  auto check = [&](const struct stat& s) {
-    if (!S_ISREG(s.st_mode)) throw InputError(name + ": not a regular file");
-    if (static_cast<std::uint64_t>(s.st_size) > kMaxJsonFileBytes)
-      throw InputError(name + ": " + std::to_string(s.st_size) + " bytes, over the limit of " +
-                       std::to_string(kMaxJsonFileBytes) + " for a JSON file");
-  };
-  check(st);
-  // O_NONBLOCK and the second check: the path may be replaced by a FIFO between stat and open.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  const int fd = open_regular_file(path, st);
   if (fd < 0) refuse(errno);
   std::string text;
   try {
-    if (::fstat(fd, &st) != 0) refuse(errno);
-    check(st);
+    if (static_cast<std::uint64_t>(st.st_size) > kMaxJsonFileBytes)
+      throw InputError(name + ": " + std::to_string(st.st_size) + " bytes, over the limit of " +
+                       std::to_string(kMaxJsonFileBytes) + " for a JSON file");
     text.resize(static_cast<std::size_t>(st.st_size));
     std::size_t got = 0;
     while (got < text.size()) {

@@ -1,6 +1,5 @@
 #include "mmlu/safetensors.hpp"
 
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 
 #include "mmlu/error.hpp"
 #include "mmlu/json_file.hpp"
+#include "mmlu/regular_file.hpp"
 #include "mmlu/utf8.hpp"
 
 namespace mmlu {
@@ -164,19 +164,9 @@ std::vector<TensorInfo> parse_safetensors(const std::uint8_t* bytes, std::uint64
 }
 
 MappedFile::MappedFile(const fs::path& path) {
-  // Checked before open(): opening a FIFO waits for a writer that may never come (and SIGTERM
-  // does not interrupt it). stat follows symlinks, so a link to a regular file is fine.
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw InputError(path.string() + ": cannot open (" + std::strerror(errno) + ")");
-  if (!S_ISREG(st.st_mode)) throw InputError(path.string() + ": not a regular file");
-  // O_NONBLOCK and the fstat below: the path may be replaced by a FIFO between stat and open.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  const int fd = open_regular_file(path, st);
   if (fd < 0) throw InputError(path.string() + ": cannot open (" + std::strerror(errno) + ")");
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw InputError(path.string() + ": not a regular file");
-  }
   size_ = static_cast<std::uint64_t>(st.st_size);
   if (size_ > 0) {
     void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
