@@ -338,10 +338,9 @@ int evaluate(int argc, char** argv) {
         mmlu::kExitBadInput);
   // The checkpoint fingerprint goes into the results; taken now, so a problem costs no compute.
   // Synthetic weights depend on config.json alone (their seeds are fixed), so it identifies them.
+  const std::string fingerprint = mmlu::checkpoint_fingerprint(options.model);
   const std::string model_sha256 =
-      options.synthetic_weights
-          ? "synthetic (random weights) " + mmlu::checkpoint_fingerprint(options.model)
-          : mmlu::checkpoint_fingerprint(options.model);
+      options.synthetic_weights ? "synthetic (random weights) " + fingerprint : fingerprint;
   if (leader) {
     for (const std::string& warning : work.data.warnings)
       std::fprintf(stderr, "mmlu_eval: warning: %s\n", warning.c_str());

@@ -237,7 +237,6 @@ torch::Tensor LlamaModel::forward(const PackedBatch& batch, const PrefixCache* p
   Rows rows;
   rows.count = static_cast<std::int64_t>(batch.lengths.size());
   rows.width = width;
-  rows.tokens = n;
   std::vector<std::int64_t> positions, slots;
   positions.reserve(static_cast<std::size_t>(n));
   const bool padded = rows.count * width != n;

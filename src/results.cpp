@@ -10,8 +10,8 @@
 #include <functional>
 
 #include "mmlu/error.hpp"
-#include "mmlu/json_file.hpp"
 #include "mmlu/hdf5_io.hpp"
+#include "mmlu/json_file.hpp"
 #include "mmlu/mpi.hpp"
 #include "mmlu/safetensors.hpp"
 #include "mmlu/sha256.hpp"
@@ -335,9 +335,8 @@ std::string checkpoint_fingerprint(const fs::path& model_dir) {
     hash.update(std::to_string(size));
     hash.update(bytes);
   };
-  // JSON past this size is refused by its reader anyway; its size is still hashed.
-  constexpr std::uintmax_t kJsonBytes = kMaxJsonFileBytes;
-  add_file(model_dir / "config.json", kJsonBytes);
+  // JSON past kMaxJsonFileBytes is refused by its reader anyway; its size is still hashed.
+  add_file(model_dir / "config.json", kMaxJsonFileBytes);
   std::vector<fs::path> files;
   std::error_code ec;
   for (fs::directory_iterator it(model_dir, ec), end; !ec && it != end; it.increment(ec))
@@ -347,7 +346,7 @@ std::string checkpoint_fingerprint(const fs::path& model_dir) {
   std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {
     if (file.extension() != ".safetensors") {
-      add_file(file, kJsonBytes);
+      add_file(file, kMaxJsonFileBytes);
       continue;
     }
     // Opening a FIFO named like a shard would block; the loader names the problem later.

@@ -71,7 +71,7 @@ class LlamaModel {
   // Where a pass's N packed tokens sit in a [count, width] grid of right-padded rows: only the
   // attention within a row runs on the grid.
   struct Rows {
-    std::int64_t count = 0, width = 0, tokens = 0;
+    std::int64_t count = 0, width = 0;
     torch::Tensor slots;  // [N] int64 on the device: token i's grid cell; undefined when no
                           // row is padded (the grid is then a view of the packed tokens)
   };
