@@ -21,7 +21,8 @@ namespace po = boost::program_options;
 
 // Exit code for a regression found: distinct from bad input (2) so sweeps can tell them apart.
 constexpr int kExitRegression = 3;
-// A sweep where some checkpoint has no results (its job failed) but none regressed.
+// A sweep where some checkpoint has no usable results (its job failed, or its file is broken or
+// evaluated other questions) but none regressed.
 constexpr int kExitMissing = 4;
 
 struct SweepRequest {
@@ -52,13 +53,13 @@ int sweep(const SweepRequest& r, double fail_below) {
                 baseline.c_str());
     return kExitRegression;
   }
+  for (const std::string& why : summary.unusable) std::printf("UNUSABLE: %s\n", why.c_str());
   if (!summary.missing.empty()) {
     std::string names;
     for (const auto& n : summary.missing) names += (names.empty() ? "" : ", ") + n;
     std::printf("MISSING: no results for %s\n", names.c_str());
-    return kExitMissing;
   }
-  return mmlu::kExitOk;
+  return summary.missing.empty() && summary.unusable.empty() ? mmlu::kExitOk : kExitMissing;
 }
 
 int report(int argc, char** argv) {
@@ -71,7 +72,7 @@ int report(int argc, char** argv) {
       "test on the questions both answered, or summarises a sweep (LIST: 'NAME PATH' lines; "
       "results in DIR/NAME.h5). Exit codes: 0 ok, 2 bad input, 3 a regression: NEW (or a "
       "checkpoint of the sweep) is more than POINTS percentage points below BASE (micro "
-      "accuracy), 4 a checkpoint of the sweep has no results\nOptions");
+      "accuracy), 4 a checkpoint of the sweep has no usable results\nOptions");
   described.add_options()("help,h", "print this help")(
       "fail-below", po::value(&fail_below)->value_name("POINTS"),
       "exit 3 when accuracy is more than POINTS below the baseline's (sweeps: default 1)")(

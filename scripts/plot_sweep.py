@@ -39,7 +39,7 @@ def main():
     fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(checkpoints) + 3), 4.5))
     for scope in SCOPES:
         points = [(x[r["checkpoint"]], float(r["accuracy"])) for r in rows
-                  if r["scope"] == scope and r["status"] != "missing"]
+                  if r["scope"] == scope and r["status"] not in ("missing", "unusable")]
         if not points:
             continue
         xs, ys = zip(*points)
@@ -50,8 +50,9 @@ def main():
             ax.axvline(i, color="grey", linestyle=":", linewidth=1)
         elif status.get(name) == "regressed":
             ax.axvspan(i - 0.3, i + 0.3, color="red", alpha=0.12)
-        elif status.get(name) == "missing":
-            ax.text(i, 0.5, "no results", rotation=90, ha="center", va="bottom",
+        elif status.get(name) in ("missing", "unusable"):
+            ax.text(i, 0.5, "no results" if status[name] == "missing" else "unusable results",
+                    rotation=90, ha="center", va="bottom",
                     transform=ax.get_xaxis_transform(), color="grey")
     labels = [n + (" (baseline)" if status.get(n) == "baseline" else
                    " (regressed)" if status.get(n) == "regressed" else "") for n in checkpoints]

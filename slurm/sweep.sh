@@ -9,7 +9,7 @@
 # checkpoint and writes DIR/NAME.h5 (DIR defaults to results/sweep-DATE-TIME). A summary job
 # runs after all of them, failed ones included (afterany), and writes DIR/summary.{txt,csv,h5,png};
 # it exits 3 when a checkpoint is more than POINTS (default 1) percentage points below the
-# baseline (default: LIST's first line), 4 when one has no results. SBATCH_OPTIONS go to the
+# baseline (default: LIST's first line), 4 when one has no usable results. SBATCH_OPTIONS go to the
 # array (--nodes, --ntasks-per-node, --partition, --time, ...). Variables of mmlu_eval.sbatch
 # (DATA, CONFIG, MMLU_EVAL, LAUNCHER) pass through; MMLU_REPORT and PYTHON to the summary.
 # Prints the two job ids; with SWEEP_WAIT=1 it waits for the summary and exits with its code.

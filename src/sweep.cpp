@@ -84,8 +84,19 @@ SweepSummary summarize_sweep(const std::vector<SweepEntry>& entries, const std::
       text << line;
       continue;
     }
-    const ResultsFile file = read_results_file(e.results);
-    const Comparison against = compare_results(base, file);
+    ResultsFile file;
+    Comparison against;
+    try {
+      file = read_results_file(e.results);
+      against = compare_results(base, file);
+    } catch (const InputError& error) {
+      out.unusable.push_back(e.name + ": " + error.what());
+      out.rows.push_back(SweepRow{e.name, "all", "unusable"});
+      std::snprintf(line, sizeof line, "%-24s %-16s %8s %8s %9s %8s  unusable: ", e.name.c_str(),
+                    "all", "-", "-", "-", "-");
+      text << line << error.what() << "\n";
+      continue;
+    }
     for (const char* scope : kScopes) {
       const Score s = scope_score(file, scope), b = scope_score(base, scope);
       if (s.n == 0 && std::string(scope) != "all") continue;

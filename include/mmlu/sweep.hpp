@@ -2,7 +2,7 @@
 // A regression sweep's summary: the results of many checkpoints side by side, one row per
 // checkpoint and scope (all questions, then each category), each compared with a named baseline.
 // Written as CSV and HDF5 (the same table) for plots and dashboards; a checkpoint that regresses
-// beyond a tolerance, or has no results, makes the summary fail.
+// beyond a tolerance, or has no usable results, makes the summary fail.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -22,8 +22,10 @@ std::vector<SweepEntry> read_sweep_list(const std::filesystem::path& list,
 
 struct SweepRow {
   std::string checkpoint;
-  std::string scope;   // "all" or a category
-  std::string status;  // "baseline", "ok", "regressed" (scope all only) or "missing"
+  std::string scope;  // "all" or a category
+  // "baseline", "ok", "regressed" (scope all only), "missing" or "unusable" (a file that is not
+  // a results file, or one that evaluated other questions than the baseline)
+  std::string status;
   std::int64_t n = 0, correct = 0;
   double accuracy = 0;      // percent
   double delta_points = 0;  // against the baseline's same scope
@@ -33,12 +35,14 @@ struct SweepRow {
 struct SweepSummary {
   std::vector<SweepRow> rows;
   std::vector<std::string> missing;    // checkpoints without a results file
+  std::vector<std::string> unusable;   // "NAME: why", for a results file that cannot be compared
   std::vector<std::string> regressed;  // more than fail_below points under the baseline
   std::string text;                    // the table as people read it
 };
 
-// Reads every entry's results file. The baseline must have one; another entry without one is
-// reported as missing. Throws InputError naming a file that exists but is not a results file.
+// Reads every entry's results file. The baseline must have a readable one (InputError otherwise).
+// Another entry without one is reported as missing, and one whose file cannot be read or
+// evaluated other questions as unusable, so one broken job does not hide the rest of a sweep.
 SweepSummary summarize_sweep(const std::vector<SweepEntry>& entries, const std::string& baseline,
                              double fail_below_points);
 

@@ -90,5 +90,18 @@ rc=$?
 { [ "$rc" -eq 2 ] && grep -q "hostile.h5: not a results file" "$tmp/err"; } ||
   fail "hostile results file: exit $rc, $(cat "$tmp/err")"
 
+# A sweep summarises every readable checkpoint; a broken file is "unusable" (exit 4), and a
+# regression elsewhere still wins (exit 3).
+printf 'np1_tp1 /ckpt/a\nhostile /ckpt/b\nnp4_tp2 /ckpt/c\n' >"$tmp/sweep.txt"
+"$report" --sweep "$tmp/sweep.txt" --csv "$tmp/sweep.csv" >"$tmp/sweep.out" 2>&1
+rc=$?
+{ [ "$rc" -eq 4 ] && grep -q "^UNUSABLE: hostile: .*hostile.h5: not a results file" "$tmp/sweep.out" &&
+  grep -q "^np4_tp2,all,ok,95," "$tmp/sweep.csv" && grep -q "^hostile,all,unusable," "$tmp/sweep.csv"; } ||
+  { cat "$tmp/sweep.out"; fail "sweep with an unusable file: exit $rc"; }
+printf 'np1_tp1 /ckpt/a\nhostile /ckpt/b\nworse /ckpt/c\n' >"$tmp/sweep.txt"
+"$report" --sweep "$tmp/sweep.txt" --fail-below 5 >"$tmp/sweep.out" 2>&1
+rc=$?
+[ "$rc" -eq 3 ] || { cat "$tmp/sweep.out"; fail "sweep with a regression and an unusable file: exit $rc"; }
+
 [ "$failed" -eq 0 ] && echo "mmlu_eval end to end: all checks passed"
 exit "$failed"

@@ -100,6 +100,34 @@ TEST_F(SweepTest, MissingResultsAreReportedAndAMissingBaselineRefused) {
   EXPECT_THROW(summarize_sweep(entries, "nobody", 1.0), InputError);
 }
 
+TEST_F(SweepTest, AnUnreadableOrIncomparableFileIsUnusableAndTheRestStillSummarised) {
+  results("base", 60);
+  results("worse", 50);
+  std::ofstream(dir_ / "broken.h5") << "not hdf5";
+  // Another subject list: other questions than the baseline's, so no paired comparison.
+  write_results_file(dir_ / "other.h5", {"astronomy"}, std::vector<QuestionResult>(3), {});
+  const auto entries = read_sweep_list(list("base a\nbroken b\nother c\nworse d\n"), dir_);
+  const SweepSummary s = summarize_sweep(entries, "base", 1.0);
+  ASSERT_EQ(s.unusable.size(), 2u);
+  EXPECT_EQ(s.unusable[0].rfind("broken: ", 0), 0u) << s.unusable[0];
+  EXPECT_NE(s.unusable[0].find("broken.h5: not an HDF5 file"), std::string::npos);
+  EXPECT_EQ(s.unusable[1].rfind("other: ", 0), 0u) << s.unusable[1];
+  EXPECT_NE(s.unusable[1].find("not the questions of"), std::string::npos);
+  EXPECT_EQ(s.regressed, std::vector<std::string>{"worse"});
+  EXPECT_TRUE(s.missing.empty());
+  int unusable_rows = 0;
+  for (const SweepRow& r : s.rows)
+    if (r.status == "unusable") {
+      ++unusable_rows;
+      EXPECT_EQ(r.scope, "all");
+      EXPECT_EQ(r.n, 0);
+    }
+  EXPECT_EQ(unusable_rows, 2);
+  EXPECT_NE(s.text.find("unusable: " + (dir_ / "broken.h5").string()), std::string::npos) << s.text;
+  // The baseline itself must be usable: nothing can be compared without it.
+  EXPECT_THROW(summarize_sweep(entries, "broken", 1.0), InputError);
+}
+
 TEST_F(SweepTest, TheCsvHoldsOneRowPerCheckpointAndScope) {
   results("base", 60);
   results("worse", 50);
