@@ -68,6 +68,9 @@ DeviceChoice choose_device(const std::vector<DeviceView>& node_views, int local_
     return ordinal < static_cast<int>(visible.size()) ? visible[ordinal] : std::to_string(ordinal);
   };
 
+  if (!mine.cuda_failure.empty())
+    throw Error("CUDA on " + host + ": " + mine.cuda_failure +
+                "; refusing to fall back to the CPU on a node with a GPU driver");
   if (mine.runtime_device_count == 0) {
     if (devices_option)
       throw InputError("--devices given, but no CUDA device is visible on " + host);
@@ -114,10 +117,22 @@ DeviceView probe_devices() {
   if (const char* env = std::getenv("CUDA_VISIBLE_DEVICES")) view.cuda_visible_devices = env;
 #ifdef MMLU_WITH_CUDA
   int count = 0;
-  // No driver or no device both mean: run on the CPU.
-  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
     cudaGetLastError();
     count = 0;
+    // No driver at all (version 0) or no device: a CPU node. A driver that is there but fails
+    // (most often one older than this build's runtime) is a GPU node that cannot work.
+    int driver = 0, runtime = 0;
+    if (status != cudaErrorNoDevice && cudaDriverGetVersion(&driver) == cudaSuccess && driver > 0) {
+      cudaRuntimeGetVersion(&runtime);
+      auto version = [](int v) {
+        return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
+      };
+      view.cuda_failure = std::string("cudaGetDeviceCount failed: ") + cudaGetErrorName(status) +
+                          " (" + cudaGetErrorString(status) + "); the driver supports CUDA " +
+                          version(driver) + ", this build's runtime is " + version(runtime);
+    }
   }
   view.runtime_device_count = count;
 #endif

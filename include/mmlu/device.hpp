@@ -12,6 +12,9 @@ namespace mmlu {
 struct DeviceView {
   std::optional<std::string> cuda_visible_devices;  // the env variable, if set
   int runtime_device_count = 0;                     // devices the CUDA runtime enumerates
+  // Set when a CUDA driver is installed but the runtime cannot use it (too old for this build,
+  // a broken installation): such a node must not quietly run a large model on its CPUs.
+  std::string cuda_failure;
 };
 
 struct DeviceChoice {
@@ -24,6 +27,7 @@ struct DeviceChoice {
 
 // Chooses the device of `local_rank` from the views of every rank on its node (indexed by local
 // rank) and the --devices option. Rules, in order:
+//  - a CUDA driver the runtime cannot use: an Error naming it;
 //  - no CUDA device visible: the CPU (an explicit --devices is then an error);
 //  - --devices: entry local_rank of that list;
 //  - one distinct device per rank (SLURM --gpus-per-task=1): that device, ordinal 0;
@@ -36,7 +40,8 @@ DeviceChoice choose_device(const std::vector<DeviceView>& node_views, int local_
 // Parses "0,1,3". Throws InputError naming --devices.
 std::vector<int> parse_device_list(const std::string& text);
 
-// This process's view: CUDA_VISIBLE_DEVICES and the runtime's device count (0 without CUDA).
+// This process's view: CUDA_VISIBLE_DEVICES and the runtime's device count (0 without CUDA or
+// without a driver; a driver that is there but unusable is a cuda_failure).
 DeviceView probe_devices();
 
 // Makes `choice` the current device of this process, for CUDA and for libtorch.

@@ -27,6 +27,23 @@ TEST(Device, WithoutCudaDevicesTheRankRunsOnTheCpu) {
   EXPECT_EQ(c.name(), "cpu");
 }
 
+TEST(Device, AnUnusableDriverIsAnErrorNotTheCpu) {
+  std::vector<DeviceView> views = same_view(2, std::nullopt, 0);
+  views[1].cuda_failure = "cudaGetDeviceCount failed: cudaErrorInsufficientDriver";
+  EXPECT_FALSE(choose_device(views, 0, {}, "gpu-node-7").cuda);
+  try {
+    choose_device(views, 1, {}, "gpu-node-7");
+    ADD_FAILURE() << "a node whose driver fails ran on the CPU";
+  } catch (const InputError&) {
+    ADD_FAILURE() << "an environment failure, not the user's input";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("CUDA on gpu-node-7: cudaGetDeviceCount failed: "
+                                         "cudaErrorInsufficientDriver"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Device, LocalRankIndexesTheVisibleDevices) {
   const DeviceChoice c = choose_device(same_view(8, std::nullopt, 8), 6, {}, "h");
   EXPECT_TRUE(c.cuda);
