@@ -143,6 +143,9 @@ ShareOutcome evaluate_share(LlamaModel& model, const Dataset& data,
                             const std::vector<TokenizedQuestion>& questions,
                             const std::array<std::int64_t, 4>& answer_ids,
                             const EvaluationShare& share, const EvaluationHooks& hooks) {
+  // Nothing here is ever differentiated: skip autograd's bookkeeping (version counters, view
+  // tracking) on every operator.
+  c10::InferenceMode inference;
   const std::vector<PrefixGroup> groups = prefix_groups(questions, share.prefix_reuse);
   // Cut from every question, finished or not, so a resumed run meets the same batches (though
   // perhaps in another data-parallel group: homogeneous ranks compute them alike).

@@ -121,10 +121,15 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
     try {
       out = prefix_attention(q, q_rows, widen(k_rows), widen(v_rows), rows,
                              widen(prefix->keys[layer]), widen(prefix->values[layer]), scale);
+      split_prefix_attention_ran_ = true;
+    } catch (const c10::OutOfMemoryError&) {
+      throw;  // the fallback needs more memory, not less
     } catch (const c10::Error&) {
       // A device without the fused kernels (flash wants Ampere or newer for 16-bit types and
-      // head_dim <= 256): from here on, one masked attention over the concatenated keys.
-      // Every rank has the same hardware and shapes, so TP peers switch together.
+      // head_dim <= 256) refuses the first call: from here on, one masked attention over the
+      // concatenated keys. Every rank has the same hardware and shapes, so TP peers switch
+      // together. A failure after the kernels have run once is a real error.
+      if (split_prefix_attention_ran_) throw;
       split_prefix_attention_ = false;
     }
   }
@@ -342,7 +347,10 @@ torch::Tensor LlamaModel::log_probs(const torch::Tensor& tokens,
 PrefixCache LlamaModel::prefill(const torch::Tensor& prefix) {
   if (prefix.dim() != 1) throw Error("a prefix is one row of int64 tokens [P]");
   PrefixCache cache;
-  forward({prefix, {prefix.size(0)}}, nullptr, &cache);
+  // Only the keys and values are wanted: keep no token past the last layer's attention.
+  const torch::Tensor none =
+      torch::empty({0}, torch::TensorOptions(torch::kInt64).device(device()));
+  forward({prefix, {prefix.size(0)}}, nullptr, &cache, none);
   return cache;
 }
 

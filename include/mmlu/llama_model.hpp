@@ -107,6 +107,7 @@ class LlamaModel {
   // Continuations attend to a prefix through two fused attentions merged by log-sum-exp
   // (no per-row copy of the prefix) rather than one masked attention over concatenated keys.
   bool split_prefix_attention_ = true;
+  bool split_prefix_attention_ran_ = false;  // once it has run, its failures are real errors
 };
 
 // `values` on `device` through pinned memory, so a GPU copy is queued without a host wait.
