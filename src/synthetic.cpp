@@ -117,11 +117,14 @@ SyntheticWorkload make_synthetic_workload(std::int64_t vocab_size, std::int64_t 
     }
     const int count = limit > 0 ? static_cast<int>(std::min<std::int64_t>(limit, shape.questions))
                                 : shape.questions;
-    for (int q = 0; q < count; ++q) {
+    // Every question is drawn, kept or not, so that the random stream, and with it every later
+    // subject, is the same at any limit: --limit N keeps the first N questions of the full set.
+    for (int q = 0; q < shape.questions; ++q) {
       Question question;
       question.index = q;
       question.answer = static_cast<int>(rng() % 4);
       const auto suffix = block(shape.mean_question);
+      if (q >= count) continue;
       TokenizedQuestion t;
       t.subject = static_cast<std::int32_t>(s);
       t.question = q;

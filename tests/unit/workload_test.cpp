@@ -118,5 +118,24 @@ TEST(Synthetic, MmluShapedAndDeterministic) {
   EXPECT_GT(fewer, 0);
 }
 
+TEST(Synthetic, ALimitKeepsTheFirstQuestionsOfTheFullWorkload) {
+  const SyntheticWorkload full = make_synthetic_workload(32000, 4096, 5);
+  const SyntheticWorkload limited = make_synthetic_workload(32000, 4096, 5, 7);
+  std::map<std::pair<std::int32_t, std::int64_t>, const TokenizedQuestion*> by_place;
+  for (const auto& q : full.questions) by_place[{q.subject, q.question}] = &q;
+  ASSERT_EQ(limited.questions.size(), 57u * 7u);
+  for (const auto& q : limited.questions) {
+    ASSERT_LT(q.question, 7);
+    const TokenizedQuestion* same = by_place.at({q.subject, q.question});
+    EXPECT_EQ(q.prompt.ids, same->prompt.ids) << q.subject << "/" << q.question;
+    EXPECT_EQ(q.prompt.truncated, same->prompt.truncated);
+    const Question& a = limited.data.subjects[static_cast<std::size_t>(q.subject)]
+                            .eval[static_cast<std::size_t>(q.question)];
+    const Question& b = full.data.subjects[static_cast<std::size_t>(q.subject)]
+                            .eval[static_cast<std::size_t>(q.question)];
+    EXPECT_EQ(a.answer, b.answer);
+  }
+}
+
 }  // namespace
 }  // namespace mmlu
