@@ -119,9 +119,16 @@ Dataset load_csv(const fs::path& dir, const DataSelection& selection) {
       throw InputError(eval.string() + ": the file name is not valid UTF-8");
     SubjectData subject;
     subject.name = name;
-    if (selection.shots > 0) {
-      const fs::path dev = dir / "dev" / (name + "_dev.csv");
-      std::error_code ec;
+    const fs::path dev = dir / "dev" / (name + "_dev.csv");
+    std::error_code ec;
+    if (selection.shots == 0) {
+      // Hashed though unused, so that a 0-shot run of the same files has the same data_sha256
+      // as a k-shot one and mmlu_report compares them.
+      if (fs::is_regular_file(dev, ec)) {
+        hash.update(dev.filename().string());
+        hash.update(read_file(dev));
+      }
+    } else {
       if (!fs::is_regular_file(dev, ec))
         throw InputError(dev.string() + ": no such file (the few-shot examples of " + name +
                          "; --shots 0 needs none)");
@@ -164,6 +171,7 @@ Dataset load_jsonl(const fs::path& file, const DataSelection& selection) {
       return row[key].get<std::string>();
     };
     const std::string subject = text_field("subject"), split = text_field("split");
+    if (subject.empty()) throw InputError(where + ": \"subject\" is empty");
     if (split != "dev" && split != "val" && split != "test")
       throw InputError(where + ": split \"" + split + "\" is not dev, val or test");
     Question q;
@@ -226,10 +234,21 @@ Dataset load_dataset(const fs::path& path, const DataSelection& selection) {
       fs::is_directory(path, ec) ? load_csv(path, selection) : load_jsonl(path, selection);
   data.path = path;
   data.split = selection.split;
-  for (const auto& s : data.subjects)
+  std::string short_of_shots;
+  for (const auto& s : data.subjects) {
     if (!subject_info(s.name).known)
       data.warnings.push_back("subject " + s.name +
                               " is not one of MMLU's 57; it is grouped under \"other\"");
+    if (selection.shots > static_cast<int>(s.dev.size()))
+      short_of_shots +=
+          (short_of_shots.empty() ? "" : ", ") + s.name + " (" + std::to_string(s.dev.size()) + ")";
+  }
+  // The results record each question's shots; the run's --shots would otherwise overstate them.
+  if (!short_of_shots.empty())
+    data.warnings.push_back("--shots " + std::to_string(selection.shots) +
+                            ", but these subjects have fewer dev rows, and their prompts have as "
+                            "many shots as rows: " +
+                            short_of_shots);
   return data;
 }
 

@@ -35,7 +35,8 @@ struct Dataset {
   std::string format;  // "csv" or "jsonl"
   std::string split;
   std::vector<SubjectData> subjects;  // sorted by name
-  std::string sha256;                 // over every file read (names and contents), in order
+  // Over the chosen subjects' files (names and contents, dev files even at --shots 0), in order.
+  std::string sha256;
   std::vector<std::string> warnings;  // e.g. subjects outside the 57 (grouped as "other")
   std::int64_t question_count() const;
 };

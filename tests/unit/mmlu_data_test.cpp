@@ -108,7 +108,11 @@ TEST_F(MmluData, ReadsTheOriginalLayout) {
   EXPECT_EQ(data.subjects[0].eval[2].index, 2);
   EXPECT_EQ(data.question_count(), 4);
   EXPECT_EQ(data.sha256.size(), 64u);
-  EXPECT_TRUE(data.warnings.empty());
+  // Five shots asked for, and virology has one dev row, anatomy two.
+  ASSERT_EQ(data.warnings.size(), 1u);
+  EXPECT_NE(data.warnings[0].find("anatomy (2), virology (1)"), std::string::npos)
+      << data.warnings[0];
+  EXPECT_TRUE(load_dataset(dir_, {"test", {}, 0, 1}).warnings.empty());
 }
 
 TEST_F(MmluData, SubjectsLimitAndHashFollowTheSelection) {
@@ -118,6 +122,22 @@ TEST_F(MmluData, SubjectsLimitAndHashFollowTheSelection) {
   const std::string before = load_dataset(dir_, {}).sha256;
   write("test/virology_test.csv", "t1,a,b,c,d,C\n");
   EXPECT_NE(load_dataset(dir_, {}).sha256, before);
+}
+
+TEST_F(MmluData, ZeroShotRunsOfTheSameFilesHashAlike) {
+  // mmlu_report compares runs by data_sha256: a 0-shot and a 5-shot run of one data set must
+  // agree, though the 0-shot one reads no few-shot examples.
+  const Dataset five = load_dataset(dir_, {"test", {}, 0, 5});
+  const Dataset zero = load_dataset(dir_, {"test", {}, 0, 0});
+  EXPECT_TRUE(zero.subjects[0].dev.empty());
+  EXPECT_EQ(zero.sha256, five.sha256);
+  write("dev/virology_dev.csv", "v,a,b,c,d,B\n");
+  EXPECT_NE(load_dataset(dir_, {"test", {}, 0, 0}).sha256, zero.sha256);
+  // At --shots 0 the dev files are optional, and a malformed one is never parsed.
+  write("dev/virology_dev.csv", "\"unterminated\n");
+  EXPECT_NO_THROW(load_dataset(dir_, {"test", {}, 0, 0}));
+  fs::remove(dir_ / "dev" / "virology_dev.csv");
+  EXPECT_EQ(load_dataset(dir_, {"test", {}, 0, 0}).subjects.size(), 2u);
 }
 
 TEST_F(MmluData, UnknownSubjectListsTheAvailableOnes) {
@@ -173,7 +193,7 @@ TEST_F(MmluData, ASubjectFileNameThatIsNotUtf8IsNamed) {
 TEST_F(MmluData, UnknownSubjectsAreGroupedAsOtherWithAWarning) {
   write("dev/klingon_dev.csv", "k,a,b,c,d,A\n");
   write("test/klingon_test.csv", "k,a,b,c,d,A\n");
-  const Dataset data = load_dataset(dir_, {});
+  const Dataset data = load_dataset(dir_, {"test", {}, 0, 1});
   ASSERT_EQ(data.warnings.size(), 1u);
   EXPECT_NE(data.warnings[0].find("klingon"), std::string::npos);
 }
@@ -194,6 +214,12 @@ TEST_F(MmluData, JsonLines) {
   ASSERT_EQ(data.subjects[0].eval.size(), 1u);
   EXPECT_EQ(data.subjects[0].eval[0].answer, 3);
   EXPECT_EQ(load_dataset(dir_ / "data.jsonl", {"val", {}, 0, 5}).subjects[0].eval[0].question, "v");
+  // One dev row, five shots asked for: said, since the prompts get one.
+  ASSERT_EQ(data.warnings.size(), 1u);
+  EXPECT_NE(data.warnings[0].find("--shots 5, but these subjects have fewer dev rows"),
+            std::string::npos);
+  EXPECT_NE(data.warnings[0].find("anatomy (1)"), std::string::npos) << data.warnings[0];
+  EXPECT_TRUE(load_dataset(dir_ / "data.jsonl", {"test", {}, 0, 1}).warnings.empty());
 
   write(
       "bad.jsonl",
@@ -201,6 +227,12 @@ TEST_F(MmluData, JsonLines) {
       "\n");
   EXPECT_EQ(error_of([&] { load_dataset(dir_ / "bad.jsonl", {}); }),
             (dir_ / "bad.jsonl").string() + ":1: \"choices\" must be a list of 4 strings");
+  write(
+      "bad.jsonl",
+      R"({"subject": "", "split": "test", "question": "q", "choices": ["a","b","c","d"], "answer": 0})"
+      "\n");
+  EXPECT_EQ(error_of([&] { load_dataset(dir_ / "bad.jsonl", {}); }),
+            (dir_ / "bad.jsonl").string() + ":1: \"subject\" is empty");
   write("bad.jsonl", "{\"subject\": \n");
   EXPECT_NE(error_of([&] {
               load_dataset(dir_ / "bad.jsonl", {});
