@@ -55,7 +55,9 @@ Workload prepare_workload(const mmlu::Options& options, const mmlu::Launch& laun
   std::error_code ec;
   const bool written =
       options.resume && !options.overwrite && std::filesystem::exists(options.out, ec);
-  if (leader && !written) mmlu::check_output_path(options.out, options.overwrite);
+  // --dump-prompts writes no results file, so an existing one is no obstacle.
+  if (leader && !written && options.dump_prompts.empty())
+    mmlu::check_output_path(options.out, options.overwrite);
   Workload w;
   w.max_seq_len =
       options.max_seq_len > 0 ? options.max_seq_len : launch.config.max_position_embeddings;

@@ -157,7 +157,11 @@ Options parse_options(int argc, const char* const* argv,
     percent = percent || text.str().find('%') != std::string::npos;
     std::istringstream ini(text.str());
     try {
-      po::store(po::parse_config_file(ini, d, /*allow_unregistered=*/false), vm);
+      const po::parsed_options parsed = po::parse_config_file(ini, d, /*allow_unregistered=*/false);
+      for (const po::option& option : parsed.options)
+        if (option.string_key == "config")
+          throw InputError(o.config.string() + ": key 'config' is not allowed in a config file");
+      po::store(parsed, vm);
     } catch (const po::unknown_option& e) {
       throw InputError(o.config.string() + ": unknown key '" + e.get_option_name() + "'");
     } catch (const po::error& e) {
@@ -199,8 +203,11 @@ Options parse_options(int argc, const char* const* argv,
     throw InputError("--split: expected test or val, got '" + o.split + "'");
   if (vm.count("subjects")) {
     std::stringstream list(vm["subjects"].as<std::string>());
-    for (std::string s; std::getline(list, s, ',');)
-      if (!s.empty()) o.subjects.push_back(s);
+    for (std::string s; std::getline(list, s, ',');) {
+      // "anatomy, virology" as people type it.
+      const std::size_t first = s.find_first_not_of(" \t"), last = s.find_last_not_of(" \t");
+      if (first != std::string::npos) o.subjects.push_back(s.substr(first, last - first + 1));
+    }
     if (o.subjects.empty()) throw InputError("--subjects: expected a comma-separated list");
   }
   o.limit = vm["limit"].as<std::int64_t>();
@@ -223,6 +230,8 @@ Options parse_options(int argc, const char* const* argv,
     throw InputError("--prefix-attention: expected split or concat, got '" + attention + "'");
   o.split_prefix_attention = attention == "split";
   o.dump_prompts = path_option(vm, cmd, "dump-prompts", config_dir);
+  if (o.plan && !o.dump_prompts.empty())
+    throw InputError("--plan and --dump-prompts each stop the run early: give one");
   o.synthetic_weights = vm["synthetic-weights"].as<bool>();
   o.synthetic_data = vm["synthetic-data"].as<bool>();
   o.progress = vm["progress"].as<std::string>();

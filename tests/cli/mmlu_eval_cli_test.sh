@@ -100,6 +100,9 @@ expect_ok "prompts dumped" 1 "data .* 120 test questions" --dump-prompts "$tmp/p
   --out "$tmp/never.h5"
 [ "$(grep -c '"ids":\[' "$tmp/prompts.jsonl")" -eq 120 ] && [ ! -e "$tmp/never.h5" ]
 check "--dump-prompts writes one line per question and no results" $?
+# It writes no results, so an existing results file (say the default one) is no obstacle.
+expect_ok "prompts dumped beside an existing results file" 1 "data .* 120 test questions" \
+  --dump-prompts "$tmp/prompts2.jsonl" --out "$tmp/syn.h5"
 
 # A trace of rank 0's batches 3 to 5, under tensor parallelism, and its summary.
 expect_ok "--profile writes a trace" 2 "wrote the trace $tmp/trace.json" --tp 2 --limit 4 \

@@ -107,6 +107,24 @@ TEST_F(OptionsTest, BadValuesNameTheOption) {
             std::string::npos);
 }
 
+TEST_F(OptionsTest, SubjectListsAreTrimmed) {
+  EXPECT_EQ(parse({"--model", "m", "--subjects", "anatomy, virology ,\tlaw,"}).subjects,
+            (std::vector<std::string>{"anatomy", "virology", "law"}));
+  EXPECT_NE(refusal({"--model", "m", "--subjects", " , "}).find("--subjects"), std::string::npos);
+}
+
+TEST_F(OptionsTest, ConfigFilesDoNotNameOtherConfigFiles) {
+  // Ignored before: a user meant it to be read.
+  const fs::path ini = write_ini("nested.ini", "model = m\nconfig = other.ini\n");
+  EXPECT_EQ(refusal({"--config", ini.string()}),
+            ini.string() + ": key 'config' is not allowed in a config file");
+}
+
+TEST_F(OptionsTest, PlanAndDumpPromptsAreExclusive) {
+  EXPECT_NE(refusal({"--model", "m", "--plan", "--dump-prompts", "p.jsonl"}).find("give one"),
+            std::string::npos);
+}
+
 TEST_F(OptionsTest, HelpListsEveryOptionWithDefaults) {
   const std::string help = options_help();
   for (const char* name : {"--model", "--data", "--out", "--tp", "--devices", "--device-memory",
