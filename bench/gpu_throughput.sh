@@ -87,8 +87,8 @@ hd = h // heads
 per_token = 2 * layers * (h * hd * (heads + 2 * kv) + h * hd * heads + 3 * h * inter)
 per_pair = 4 * layers * heads * hd
 # The last layer's output projection and MLP matter only at each question's scored token (the
-# last), so they are not counted as useful for other tokens. mmlu_eval skips them for suffix
-# tokens; a prefix's prefill still computes them (a cost this count does not credit).
+# last), so they are not counted as useful for other tokens; mmlu_eval skips them for every
+# other suffix token and for every prefix token.
 last_layer_tail = 2 * (h * hd * heads + 3 * h * inter)
 # Useful work with prefix reuse (one data-parallel group): each (subject, shots) prefix once,
 # then every suffix attending to the prefix and causally to itself.
