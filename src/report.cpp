@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "mmlu/error.hpp"
+#include "mmlu/subjects.hpp"
 
 namespace mmlu {
 namespace {
@@ -100,21 +101,30 @@ Comparison compare_results(const ResultsFile& base, const ResultsFile& next) {
                      different + "); only runs on the same questions compare");
   Comparison c;
   c.delta_points = 100 * (next.summary.accuracy - base.summary.accuracy);
-  // Pair questions by subject name and row.
+  // Pair questions by subject name and row; each pair also counts towards its subject's category.
   std::map<std::pair<std::string, std::int64_t>, bool> base_correct;
   for (const QuestionResult& q : base.questions)
     base_correct[{base.subject_names[static_cast<std::size_t>(q.subject)], q.index}] =
         q.pred == q.gold;
+  std::vector<std::string> category_of;
+  for (const std::string& name : next.subject_names)
+    category_of.push_back(subject_info(name).category);
   for (const QuestionResult& q : next.questions) {
-    const auto it =
-        base_correct.find({next.subject_names[static_cast<std::size_t>(q.subject)], q.index});
+    const auto subject = static_cast<std::size_t>(q.subject);
+    const auto it = base_correct.find({next.subject_names[subject], q.index});
     if (it == base_correct.end()) continue;
-    ++c.paired;
     const bool now = q.pred == q.gold;
-    c.base_only += it->second && !now;
-    c.new_only += now && !it->second;
+    for (PairedTest* t : {&c.all, &c.categories[category_of[subject]]}) {
+      ++t->paired;
+      t->base_only += it->second && !now;
+      t->new_only += now && !it->second;
+    }
   }
-  c.p_value = two_sided_sign_test(c.new_only, c.base_only + c.new_only);
+  auto test = [](PairedTest& t) {
+    t.p_value = two_sided_sign_test(t.new_only, t.base_only + t.new_only);
+  };
+  test(c.all);
+  for (auto& [name, t] : c.categories) test(t);
 
   std::ostringstream out;
   char line[240];
@@ -152,8 +162,8 @@ Comparison compare_results(const ResultsFile& base, const ResultsFile& next) {
   std::snprintf(line, sizeof line,
                 "\npaired questions: %lld; right only in base: %lld, right only in new: %lld; "
                 "two-sided McNemar exact p = %.4g\n",
-                static_cast<long long>(c.paired), static_cast<long long>(c.base_only),
-                static_cast<long long>(c.new_only), c.p_value);
+                static_cast<long long>(c.all.paired), static_cast<long long>(c.all.base_only),
+                static_cast<long long>(c.all.new_only), c.all.p_value);
   out << line;
   c.text = out.str();
   return c;

@@ -108,7 +108,11 @@ SweepSummary summarize_sweep(const std::vector<SweepEntry>& entries, const std::
       row.accuracy = 100 * s.accuracy;
       row.delta_points = b.n > 0 ? 100 * (s.accuracy - b.accuracy) : 0.0;
       const bool all = row.scope == "all";
-      row.p_value = all && e.name != baseline ? against.p_value : 1.0;
+      if (all) {
+        row.p_value = against.all.p_value;
+      } else if (const auto it = against.categories.find(scope); it != against.categories.end()) {
+        row.p_value = it->second.p_value;
+      }
       row.status = e.name == baseline ? "baseline" : "ok";
       if (all && e.name != baseline && row.delta_points < -fail_below_points) {
         row.status = "regressed";
@@ -116,7 +120,7 @@ SweepSummary summarize_sweep(const std::vector<SweepEntry>& entries, const std::
       }
       std::snprintf(line, sizeof line, "%-24s %-16s %8lld %8.2f %+9.2f %8.3g  %s\n", e.name.c_str(),
                     scope, static_cast<long long>(row.n), row.accuracy, row.delta_points,
-                    row.p_value, all ? row.status.c_str() : "");
+                    row.p_value, row.status.c_str());
       text << line;
       out.rows.push_back(row);
     }

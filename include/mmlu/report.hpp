@@ -2,6 +2,7 @@
 // Results as people read them: the summary table a run prints, and the comparison of two runs
 // (per subject and overall, with a paired test on the questions both answered) that regression
 // sweeps gate on.
+#include <map>
 #include <string>
 
 #include "mmlu/results.hpp"
@@ -14,13 +15,21 @@ std::string format_summary(const Summary& summary);
 // Provenance lines and the summary of a results file.
 std::string format_results_file(const ResultsFile& file);
 
-struct Comparison {
-  std::string text;            // the table
-  double delta_points = 0;     // NEW - BASE accuracy (micro), in percentage points
-  std::int64_t paired = 0;     // questions in both files (same subject and row)
+// Questions both files answered (same subject and row) and how they disagree.
+struct PairedTest {
+  std::int64_t paired = 0;     // questions in both files
   std::int64_t base_only = 0;  // correct in BASE only, among the paired
   std::int64_t new_only = 0;   // correct in NEW only, among the paired
   double p_value = 1;          // exact two-sided McNemar (sign) test on those discordant pairs
+};
+
+struct Comparison {
+  std::string text;         // the table
+  double delta_points = 0;  // NEW - BASE accuracy (micro), in percentage points
+  PairedTest all;           // over every paired question
+  // The same test over each category's paired questions, so a regression confined to one
+  // category is judged on that category's questions; categories without paired questions absent.
+  std::map<std::string, PairedTest> categories;
 };
 
 // Throws InputError naming `next` when the two files evaluated different questions (data set,

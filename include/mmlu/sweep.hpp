@@ -29,7 +29,7 @@ struct SweepRow {
   std::int64_t n = 0, correct = 0;
   double accuracy = 0;      // percent
   double delta_points = 0;  // against the baseline's same scope
-  double p_value = 1;       // scope all: paired exact test against the baseline
+  double p_value = 1;       // paired exact test against the baseline on this scope's questions
 };
 
 struct SweepSummary {

@@ -132,11 +132,44 @@ TEST(Report, SignTestAndComparison) {
   base.summary = summarize(base.subject_names, base.questions);
   next.summary = summarize(next.subject_names, next.questions);
   const Comparison c = compare_results(base, next);
-  EXPECT_EQ(c.paired, 10);
-  EXPECT_EQ(c.base_only, 3);
-  EXPECT_EQ(c.new_only, 0);
+  EXPECT_EQ(c.all.paired, 10);
+  EXPECT_EQ(c.all.base_only, 3);
+  EXPECT_EQ(c.all.new_only, 0);
   EXPECT_NEAR(c.delta_points, -30.0, 1e-9);
-  EXPECT_NEAR(c.p_value, 2.0 / 8, 1e-12);
+  EXPECT_NEAR(c.all.p_value, 2.0 / 8, 1e-12);
+}
+
+TEST(Report, EachCategoryIsPairedOnItsOwnQuestions) {
+  // anatomy (other) loses 8 questions, college_physics (STEM) gains 8: no change over all
+  // questions, a significant one in each category.
+  ResultsFile base, next;
+  base.subject_names = next.subject_names = {"anatomy", "college_physics"};
+  for (std::int32_t subject : {0, 1})
+    for (int i = 0; i < 10; ++i) {
+      const bool lost = subject == 0 && i < 8, gained = subject == 1 && i < 8;
+      base.questions.push_back(question(subject, i, 0, gained ? 1 : 0));
+      next.questions.push_back(question(subject, i, 0, lost ? 1 : 0));
+    }
+  // Row 10 of anatomy only in NEW: unpaired, counted nowhere.
+  next.questions.push_back(question(0, 10, 0, 1));
+  base.summary = summarize(base.subject_names, base.questions);
+  next.summary = summarize(next.subject_names, next.questions);
+  const Comparison c = compare_results(base, next);
+  EXPECT_EQ(c.all.paired, 20);
+  EXPECT_EQ(c.all.base_only, 8);
+  EXPECT_EQ(c.all.new_only, 8);
+  EXPECT_DOUBLE_EQ(c.all.p_value, 1.0);
+  ASSERT_EQ(c.categories.size(), 2u);
+  const PairedTest& other = c.categories.at("other");
+  EXPECT_EQ(other.paired, 10);
+  EXPECT_EQ(other.base_only, 8);
+  EXPECT_EQ(other.new_only, 0);
+  EXPECT_NEAR(other.p_value, 2.0 / 256, 1e-12);
+  const PairedTest& stem = c.categories.at("STEM");
+  EXPECT_EQ(stem.paired, 10);
+  EXPECT_EQ(stem.base_only, 0);
+  EXPECT_EQ(stem.new_only, 8);
+  EXPECT_NEAR(stem.p_value, 2.0 / 256, 1e-12);
 }
 
 TEST(Report, RunsOnDifferentQuestionsAreNotPaired) {
@@ -150,7 +183,7 @@ TEST(Report, RunsOnDifferentQuestionsAreNotPaired) {
   ResultsFile next = base;
   next.path = "next.h5";
   next.provenance.numbers["shots"] = 0;  // other prompts, the same questions: compared
-  EXPECT_EQ(compare_results(base, next).paired, 1);
+  EXPECT_EQ(compare_results(base, next).all.paired, 1);
   auto refused = [&](const std::function<void(ResultsFile&)>& change) {
     ResultsFile other = next;
     change(other);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "mmlu/error.hpp"
@@ -39,6 +40,21 @@ class SweepTest : public ::testing::Test {
       q[static_cast<std::size_t>(i)].pred = i < correct ? 1 : 2;
     }
     write_results_file(dir_ / (name + ".h5"), {"anatomy"}, q, {});
+  }
+  // NAME.h5 with 20 anatomy (other) and 20 college_physics (STEM) questions; question i of each
+  // is right when its bit in the mask is set.
+  void two_categories(const std::string& name, std::uint32_t anatomy, std::uint32_t physics) {
+    std::vector<QuestionResult> q;
+    for (std::int32_t subject : {0, 1})
+      for (int i = 0; i < 20; ++i) {
+        QuestionResult r;
+        r.subject = subject;
+        r.index = i;
+        r.gold = 0;
+        r.pred = ((subject == 0 ? anatomy : physics) >> i) & 1u ? 0 : 3;
+        q.push_back(r);
+      }
+    write_results_file(dir_ / (name + ".h5"), {"anatomy", "college_physics"}, q, {});
   }
   fs::path dir_;
 };
@@ -141,8 +157,40 @@ TEST_F(SweepTest, TheCsvHoldsOneRowPerCheckpointAndScope) {
             "base,all,baseline,100,60,60.000000,0.000000,1\n"
             "base,other,baseline,100,60,60.000000,0.000000,1\n"
             "worse,all,regressed,100,50,50.000000,-10.000000,0.00195312\n"
-            "worse,other,ok,100,50,50.000000,-10.000000,1\n");
+            "worse,other,ok,100,50,50.000000,-10.000000,0.00195312\n");
   EXPECT_FALSE(fs::exists(dir_ / "summary.csv.tmp"));
+}
+
+TEST_F(SweepTest, EachCategoryIsTestedOnItsOwnPairedQuestions) {
+  // Against the baseline, "shifted" gets 10 anatomy questions wrong that the baseline got right
+  // and 10 college_physics questions right that it got wrong: all questions even, each category
+  // significantly different.
+  two_categories("base", 0x003ff, 0x00000);  // anatomy 0-9 right, physics none
+  two_categories("shifted", 0x00000, 0x003ff);
+  two_categories("same", 0x003ff, 0x00000);
+  const SweepSummary s =
+      summarize_sweep(read_sweep_list(list("base a\nshifted b\nsame c\n"), dir_), "base", 1.0);
+  std::map<std::string, const SweepRow*> rows;
+  for (const SweepRow& r : s.rows) rows[r.checkpoint + "/" + r.scope] = &r;
+  ASSERT_EQ(rows.size(), 9u);  // all, STEM, other for each
+  const double ten_one_way = 2.0 / 1024;
+  EXPECT_DOUBLE_EQ(rows.at("shifted/all")->p_value, 1.0);
+  EXPECT_NEAR(rows.at("shifted/other")->p_value, ten_one_way, 1e-12);
+  EXPECT_NEAR(rows.at("shifted/STEM")->p_value, ten_one_way, 1e-12);
+  EXPECT_DOUBLE_EQ(rows.at("shifted/other")->delta_points, -50.0);
+  EXPECT_DOUBLE_EQ(rows.at("shifted/STEM")->delta_points, 50.0);
+  EXPECT_EQ(rows.at("shifted/other")->status, "ok");  // only all questions gate
+  EXPECT_DOUBLE_EQ(rows.at("same/other")->p_value, 1.0);
+  EXPECT_DOUBLE_EQ(rows.at("base/STEM")->p_value, 1.0);
+  // The text shows every row's p and status, as the CSV does.
+  EXPECT_NE(s.text.find("shifted                  other                  20     0.00    -50.00  "
+                        "0.00195  ok\n"),
+            std::string::npos)
+      << s.text;
+  EXPECT_NE(s.text.find("base                     STEM                   20     0.00     +0.00  "
+                        "      1  baseline\n"),
+            std::string::npos)
+      << s.text;
 }
 
 }  // namespace
