@@ -74,7 +74,9 @@ namespace {
 
 // Why two results files did not evaluate the same questions, or "" when they did. Prompts may
 // differ (shots, max_seq_len: a comparison people make on purpose); the questions may not, or
-// the deltas and the paired test would compare unrelated questions.
+// the deltas and the paired test would compare unrelated questions. The data hash comes last: of
+// CSV data it covers only the files read, so another split or subject list changes it too, and
+// the more specific reason is the one to give.
 std::string different_questions(const ResultsFile& base, const ResultsFile& next) {
   auto text = [](const ResultsFile& f, const char* name) {
     const auto it = f.provenance.text.find(name);
@@ -84,11 +86,11 @@ std::string different_questions(const ResultsFile& base, const ResultsFile& next
     const auto it = f.provenance.numbers.find(name);
     return it == f.provenance.numbers.end() ? std::string() : std::to_string(it->second);
   };
-  if (text(base, "data_sha256") != text(next, "data_sha256")) return "another data set";
   if (text(base, "split") != text(next, "split"))
     return "the " + text(next, "split") + " split, not " + text(base, "split");
-  if (number(base, "limit") != number(next, "limit")) return "another --limit";
   if (base.subject_names != next.subject_names) return "other subjects";
+  if (number(base, "limit") != number(next, "limit")) return "another --limit";
+  if (text(base, "data_sha256") != text(next, "data_sha256")) return "another data set";
   return "";
 }
 

@@ -205,6 +205,18 @@ TEST(Report, RunsOnDifferentQuestionsAreNotPaired) {
             std::string::npos);
   EXPECT_NE(refused([](ResultsFile& f) { f.subject_names = {"virology"}; }).find("other subjects"),
             std::string::npos);
+  // CSV data's hash covers only the files read, so a subset of subjects, or another split, comes
+  // with another hash: the reason given is still the specific one.
+  EXPECT_NE(refused([](ResultsFile& f) {
+              f.subject_names = {"anatomy", "philosophy"};
+              f.provenance.text["data_sha256"] = "bb";
+            }).find("(other subjects)"),
+            std::string::npos);
+  EXPECT_NE(refused([](ResultsFile& f) {
+              f.provenance.text["split"] = "val";
+              f.provenance.text["data_sha256"] = "bb";
+            }).find("(the val split, not test)"),
+            std::string::npos);
 }
 
 }  // namespace
