@@ -13,6 +13,10 @@
 # array (--nodes, --ntasks-per-node, --partition, --time, ...). Variables of mmlu_eval.sbatch
 # (DATA, CONFIG, MMLU_EVAL, LAUNCHER) pass through; MMLU_REPORT and PYTHON to the summary.
 # Prints the two job ids; with SWEEP_WAIT=1 it waits for the summary and exits with its code.
+#
+# Relative paths (LIST, the PATHs in it, --dir, DATA, CONFIG, and MMLU_EVAL, MMLU_REPORT or PYTHON
+# when they hold a '/') are relative to the directory sweep.sh is run from; the jobs get them
+# absolute. The default DIR and the programs' defaults are in this repository.
 set -euo pipefail
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
@@ -31,8 +35,16 @@ while [ $# -gt 0 ]; do
   esac
 done
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$repo"
 : "${DATA:?set DATA to an MMLU directory or JSONL file}"
+# The jobs start in the repository (their defaults live there), so every path the caller gave is
+# made absolute here, against the caller's directory, before anything changes directory.
+absolute() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$PWD/$1" ;; esac; }
+DATA=$(absolute "$DATA")
+[ -z "${CONFIG:-}" ] || CONFIG=$(absolute "$CONFIG")
+# A program name without a '/' is looked up on PATH, as a shell does.
+for program in MMLU_EVAL MMLU_REPORT PYTHON; do
+  [[ "${!program:-}" != */* ]] || printf -v "$program" '%s' "$(absolute "${!program}")"
+done
 [ -r "$list" ] || { echo "sweep.sh: $list: cannot be read" >&2; exit 2; }
 
 # Check the list here, before anything is queued: a bad line would otherwise fail one task
@@ -61,7 +73,7 @@ if [ -n "$baseline" ]; then
     { echo "sweep.sh: --baseline $baseline is not in $list" >&2; exit 2; }
 fi
 
-dir=${dir:-results/sweep-$(date +%Y%m%d-%H%M%S)}
+dir=${dir:-$repo/results/sweep-$(date +%Y%m%d-%H%M%S)}
 # A folder of an earlier sweep would mix its results files into this one's summary.
 [ ! -e "$dir/checkpoints.txt" ] && ! compgen -G "$dir/*.h5" >/dev/null ||
   { echo "sweep.sh: $dir holds an earlier sweep; choose another --dir" >&2; exit 2; }
@@ -71,6 +83,8 @@ dir=$(realpath "$dir")
 : >"$dir/checkpoints.txt"
 for i in "${!names[@]}"; do printf '%s %s\n' "${names[$i]}" "${paths[$i]}" >>"$dir/checkpoints.txt"; done
 
+# Submitted from the repository: the jobs start in SLURM_SUBMIT_DIR and find their programs there.
+cd "$repo"
 array=$(sbatch --parsable --array="0-$((${#names[@]} - 1))" --job-name=mmlu-sweep \
   --output="$dir/%x-%A_%a.out" \
   --export="ALL,SWEEP_LIST=$dir/checkpoints.txt,SWEEP_DIR=$dir" \

@@ -2,8 +2,8 @@
 # mmlu_eval under a real SLURM (a one-node cluster on localhost, CPU only), each run compared
 # with an uninterrupted mpirun run of the same layout (identical predictions and log-probs):
 #   1. slurm/mmlu_eval.sbatch as written, on the embedded model, launched by srun and by mpirun;
-#   2. a two-checkpoint sweep (slurm/sweep.sh) and its summary job: tables, plot, and exit 3
-#      for the checkpoint that regresses;
+#   2. a two-checkpoint sweep (slurm/sweep.sh, run from another directory with relative paths)
+#      and its summary job: tables, plot, and exit 3 for the checkpoint that regresses;
 #   3. one rank killed mid-run: the job fails naming the task and host, a resubmission resumes;
 #   4. SIGTERM to the tasks mid-run (scancel --signal=TERM): exit 75, a resubmission resumes;
 #   5. the time limit's warning (SIGUSR1 to the batch shell): the job saves, requeues itself and
@@ -65,11 +65,13 @@ wait_job "$job"
   { cat "$tmp"/embedded_mpirun.h5.job-*.out; fail "template job with mpirun: $(job_field "$job" JobState)"; }
 same "$tmp/ref_embedded.h5" "$tmp/embedded_mpirun.h5" "template job under mpirun differs"
 
-# 2. A sweep over the embedded model and a damaged copy of it.
+# 2. A sweep over the embedded model and a damaged copy of it, started from another directory
+#    with every path relative to it (the list, its checkpoints, --dir, DATA).
 "$python" tests/slurm/make_worse_checkpoint.py configs/embedded/model "$tmp/worse"
-printf '# name path\nembedded %s\nworse %s\n' "$repo/configs/embedded/model" "$tmp/worse" >"$tmp/list"
-SWEEP_WAIT=1 timeout 600 bash slurm/sweep.sh "$tmp/list" --dir "$tmp/sweep" -- "${ranks[@]}" \
-  >"$tmp/sweep.log" 2>&1
+printf '# name path\nembedded %s\nworse worse\n' \
+  "$(realpath --relative-to="$tmp" configs/embedded/model)" >"$tmp/list"
+(cd "$tmp" && DATA=$(realpath --relative-to="$tmp" "$DATA") SWEEP_WAIT=1 timeout 600 \
+  bash "$repo/slurm/sweep.sh" list --dir sweep -- "${ranks[@]}") >"$tmp/sweep.log" 2>&1
 rc=$?
 cat "$tmp/sweep.log"
 [ "$rc" -eq 3 ] || { cat "$tmp"/sweep/*.out; fail "sweep: exit $rc, expected 3 (worse regresses)"; }
