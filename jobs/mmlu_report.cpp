@@ -31,11 +31,14 @@ struct SweepRequest {
 
 int sweep(const SweepRequest& r, double fail_below) {
   const std::filesystem::path list = r.list;
+  std::error_code ec;
+  // Otherwise every checkpoint would be reported missing (exit 4), hiding a mistyped option.
+  if (!r.results_dir.empty() && !std::filesystem::is_directory(r.results_dir, ec))
+    throw mmlu::InputError("--results-dir " + r.results_dir + ": no such directory");
   const std::vector<mmlu::SweepEntry> entries = mmlu::read_sweep_list(
       list, r.results_dir.empty() ? list.parent_path() : std::filesystem::path(r.results_dir));
   const std::string baseline = r.baseline.empty() ? entries.front().name : r.baseline;
   for (const mmlu::SweepEntry& e : entries) {
-    std::error_code ec;
     if (e.name == baseline && !std::filesystem::exists(e.results, ec)) {
       std::printf("MISSING: the baseline %s has no results (%s): nothing to compare with\n",
                   baseline.c_str(), e.results.string().c_str());
