@@ -103,18 +103,22 @@ echo "sweep: ${#names[@]} checkpoints in array job $array; summary job $summary;
 if [ "${SWEEP_WAIT:-0}" = 1 ]; then
   # Until the summary job is in a final state; a passing squeue glitch must not end the wait.
   while :; do
-    state=$(scontrol show job "$summary" 2>/dev/null | tr ' ' '\n' | sed -n 's/^JobState=//p')
+    # "|| true" throughout: under set -e a failing scontrol or sacct would end the wait.
+    state=$({ scontrol show job "$summary" 2>/dev/null || true; } | tr ' ' '\n' |
+      sed -n 's/^JobState=//p')
     case "$state" in
       COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE) break ;;
       "") # forgotten by the controller (MinJobAge): ask accounting, if there is any
-        state=$(sacct -n -X -j "$summary" -o State 2>/dev/null | head -1 | tr -d ' ')
+        state=$({ sacct -n -X -j "$summary" -o State 2>/dev/null || true; } | head -1 | tr -d ' ')
         [[ "$state" =~ ^[A-Z_]+$ ]] && [[ ! "$state" =~ ^(PENDING|RUNNING|REQUEUED)$ ]] && break ;;
     esac
     sleep 2
   done
-  code=$(scontrol show job "$summary" 2>/dev/null | sed -n 's/.*[^a-zA-Z]ExitCode=\([0-9]*\):.*/\1/p')
+  code=$({ scontrol show job "$summary" 2>/dev/null || true; } |
+    sed -n 's/.*[^a-zA-Z]ExitCode=\([0-9]*\):.*/\1/p')
   [[ "$code" =~ ^[0-9]+$ ]] ||
-    code=$(sacct -n -X -j "$summary" -o ExitCode 2>/dev/null | head -1 | cut -d: -f1 | tr -d ' ')
+    code=$({ sacct -n -X -j "$summary" -o ExitCode 2>/dev/null || true; } | head -1 | cut -d: -f1 |
+      tr -d ' ')
   [[ "$code" =~ ^[0-9]+$ ]] || code=1
   echo "sweep: summary job $summary ended $state, exit $code"
   exit "$code"

@@ -5,6 +5,8 @@
 # the jobs absolute, while the jobs are still submitted from the repository. Needs no SLURM.
 # Usage: sweep_paths_test.sh REPO
 set -u
+# The sweep's own variables come from the calls below only (env -u): a CI job that sets
+# SWEEP_WAIT for its real sweeps must not make this one wait for a fake summary job.
 repo=$(cd "$1" && pwd)
 tmp=$(cd "$(mktemp -d)" && pwd -P)  # no symlinks: sweep.sh realpaths the checkpoints
 trap 'rm -rf "$tmp"' EXIT
@@ -29,7 +31,7 @@ chmod +x "$tmp/bin/sbatch"
 caller=$tmp/caller
 printf '# relative to the caller\nfirst ckpt/a\nsecond ./ckpt/b\n' >"$caller/list.txt"
 
-(cd "$caller" && PATH=$tmp/bin:$PATH SBATCH_LOG=$tmp/log DATA=mmlu CONFIG=run.ini \
+(cd "$caller" && env -u SWEEP_WAIT -u CONFIG -u LAUNCHER PATH=$tmp/bin:$PATH SBATCH_LOG=$tmp/log DATA=mmlu CONFIG=run.ini \
   MMLU_EVAL=tools/mmlu_eval MMLU_REPORT=mmlu_report PYTHON=python3 \
   bash "$repo/slurm/sweep.sh" list.txt --dir out/sweep --baseline second -- --time=01:00:00) \
   >"$tmp/out" 2>&1
@@ -61,7 +63,7 @@ printf 'first %s\nsecond %s\n' "$caller/ckpt/a" "$caller/ckpt/b" | cmp -s - "$di
 # A path that names a checkpoint only relative to the repository is not one from the caller's
 # directory: refused before anything is queued.
 printf 'x configs/embedded/model\n' >"$caller/repo-relative.txt"
-(cd "$caller" && PATH=$tmp/bin:$PATH SBATCH_LOG=$tmp/log2 DATA=mmlu \
+(cd "$caller" && env -u SWEEP_WAIT -u CONFIG -u LAUNCHER PATH=$tmp/bin:$PATH SBATCH_LOG=$tmp/log2 DATA=mmlu \
   bash "$repo/slurm/sweep.sh" repo-relative.txt --dir out/refused) >"$tmp/out2" 2>&1
 rc=$?
 [ "$rc" -eq 2 ] || fail "a repository-relative checkpoint: exit $rc, expected 2"
