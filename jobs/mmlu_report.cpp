@@ -49,18 +49,19 @@ int sweep(const SweepRequest& r, double fail_below) {
   std::cout << summary.text;
   if (!r.csv.empty()) mmlu::write_sweep_csv(r.csv, summary);
   if (!r.h5.empty()) mmlu::write_sweep_hdf5(r.h5, summary, baseline, fail_below);
+  // Every problem is listed; the exit code then says the worst (a regression over a gap).
+  for (const std::string& why : summary.unusable) std::printf("UNUSABLE: %s\n", why.c_str());
+  if (!summary.missing.empty()) {
+    std::string names;
+    for (const auto& n : summary.missing) names += (names.empty() ? "" : ", ") + n;
+    std::printf("MISSING: no results for %s\n", names.c_str());
+  }
   if (!summary.regressed.empty()) {
     std::string names;
     for (const auto& n : summary.regressed) names += (names.empty() ? "" : ", ") + n;
     std::printf("REGRESSION: %s more than %.2f points below %s\n", names.c_str(), fail_below,
                 baseline.c_str());
     return kExitRegression;
-  }
-  for (const std::string& why : summary.unusable) std::printf("UNUSABLE: %s\n", why.c_str());
-  if (!summary.missing.empty()) {
-    std::string names;
-    for (const auto& n : summary.missing) names += (names.empty() ? "" : ", ") + n;
-    std::printf("MISSING: no results for %s\n", names.c_str());
   }
   return summary.missing.empty() && summary.unusable.empty() ? mmlu::kExitOk : kExitMissing;
 }
