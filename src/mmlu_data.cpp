@@ -125,8 +125,13 @@ Dataset load_csv(const fs::path& dir, const DataSelection& selection) {
       // Hashed though unused, so that a 0-shot run of the same files has the same data_sha256
       // as a k-shot one and mmlu_report compares them.
       if (fs::is_regular_file(dev, ec)) {
-        hash.update(dev.filename().string());
-        hash.update(read_file(dev));
+        try {
+          const std::string text = read_file(dev);
+          hash.update(dev.filename().string());
+          hash.update(text);
+        } catch (const InputError&) {
+          // Unused, so unreadable is no reason to refuse the run; its hash just differs.
+        }
       }
     } else {
       if (!fs::is_regular_file(dev, ec))
