@@ -68,9 +68,11 @@ DeviceChoice choose_device(const std::vector<DeviceView>& node_views, int local_
     return ordinal < static_cast<int>(visible.size()) ? visible[ordinal] : std::to_string(ordinal);
   };
 
-  if (!mine.cuda_failure.empty())
-    throw Error("CUDA on " + host + ": " + mine.cuda_failure +
-                "; refusing to fall back to the CPU on a node with a GPU driver");
+  for (std::size_t r = 0; r < node_views.size(); ++r)
+    if (!node_views[r].cuda_failure.empty())
+      throw Error("CUDA on " + host + " (local rank " + std::to_string(r) +
+                  "): " + node_views[r].cuda_failure +
+                  "; refusing to fall back to the CPU on a node with a GPU driver");
   if (mine.runtime_device_count == 0) {
     if (devices_option)
       throw InputError("--devices given, but no CUDA device is visible on " + host);

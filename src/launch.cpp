@@ -32,11 +32,10 @@ std::vector<DeviceView> gather_node_views(MPI_Comm node, const DeviceView& mine)
     views[r].runtime_device_count = all[2 * r];
     if (all[2 * r + 1]) views[r].cuda_visible_devices = visible[r];
   }
-  // Each rank judges only its own driver failure (choose_device throws on it), so that one stays
-  // local.
-  int me = 0;
-  check_mpi(MPI_Comm_rank(node, &me), "MPI_Comm_rank");
-  views[me].cuda_failure = mine.cuda_failure;
+  // Every rank learns its peers' driver failures: a rank whose peer failed would otherwise
+  // count one device fewer and report a misleading layout error in place of the driver's.
+  const std::vector<std::string> failures = allgather_strings(node, mine.cuda_failure);
+  for (int r = 0; r < size; ++r) views[r].cuda_failure = failures[r];
   return views;
 }
 

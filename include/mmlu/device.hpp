@@ -27,7 +27,7 @@ struct DeviceChoice {
 
 // Chooses the device of `local_rank` from the views of every rank on its node (indexed by local
 // rank) and the --devices option. Rules, in order:
-//  - a CUDA driver the runtime cannot use: an Error naming it;
+//  - a CUDA driver the runtime cannot use on any rank of the node: an Error naming it;
 //  - no CUDA device visible: the CPU (an explicit --devices is then an error);
 //  - --devices: entry local_rank of that list;
 //  - one distinct device per rank (SLURM --gpus-per-task=1): that device, ordinal 0;
