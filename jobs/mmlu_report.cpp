@@ -25,6 +25,12 @@ constexpr int kExitRegression = 3;
 // evaluated other questions) but none regressed.
 constexpr int kExitMissing = 4;
 
+std::string comma_list(const std::vector<std::string>& names) {
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  return list;
+}
+
 struct SweepRequest {
   std::string list, results_dir, baseline, csv, h5;
 };
@@ -51,16 +57,11 @@ int sweep(const SweepRequest& r, double fail_below) {
   if (!r.h5.empty()) mmlu::write_sweep_hdf5(r.h5, summary, baseline, fail_below);
   // Every problem is listed; the exit code then says the worst (a regression over a gap).
   for (const std::string& why : summary.unusable) std::printf("UNUSABLE: %s\n", why.c_str());
-  if (!summary.missing.empty()) {
-    std::string names;
-    for (const auto& n : summary.missing) names += (names.empty() ? "" : ", ") + n;
-    std::printf("MISSING: no results for %s\n", names.c_str());
-  }
+  if (!summary.missing.empty())
+    std::printf("MISSING: no results for %s\n", comma_list(summary.missing).c_str());
   if (!summary.regressed.empty()) {
-    std::string names;
-    for (const auto& n : summary.regressed) names += (names.empty() ? "" : ", ") + n;
-    std::printf("REGRESSION: %s more than %.2f points below %s\n", names.c_str(), fail_below,
-                baseline.c_str());
+    std::printf("REGRESSION: %s more than %.2f points below %s\n",
+                comma_list(summary.regressed).c_str(), fail_below, baseline.c_str());
     return kExitRegression;
   }
   return summary.missing.empty() && summary.unusable.empty() ? mmlu::kExitOk : kExitMissing;

@@ -40,10 +40,16 @@ int parse_answer(const std::string& answer, const std::string& where) {
   throw InputError(where + ": answer \"" + answer + "\" is not one of A, B, C, D");
 }
 
-std::vector<Question> read_csv_questions(const fs::path& path, Sha256& hash) {
-  const std::string text = read_file(path);
+// The file's text, with its name and text added to the data set's hash (data_sha256).
+std::string read_hashed(const fs::path& path, Sha256& hash) {
+  std::string text = read_file(path);
   hash.update(path.filename().string());
   hash.update(text);
+  return text;
+}
+
+std::vector<Question> read_csv_questions(const fs::path& path, Sha256& hash) {
+  const std::string text = read_hashed(path, hash);
   std::vector<Question> questions;
   for (const CsvRecord& record : parse_csv(text, path.string())) {
     const std::string where = path.string() + ":" + std::to_string(record.line);
@@ -126,9 +132,7 @@ Dataset load_csv(const fs::path& dir, const DataSelection& selection) {
       // as a k-shot one and mmlu_report compares them.
       if (fs::is_regular_file(dev, ec)) {
         try {
-          const std::string text = read_file(dev);
-          hash.update(dev.filename().string());
-          hash.update(text);
+          read_hashed(dev, hash);
         } catch (const InputError&) {
           // Unused, so unreadable is no reason to refuse the run; its hash just differs.
         }
