@@ -30,6 +30,13 @@ std::string shape_string(const std::vector<std::int64_t>& shape) {
   return s + "]";
 }
 
+// Rows [start, start + length) of a checkpoint tensor along dim 0 (stack them with stacked()).
+struct RowSlice {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  std::int64_t start = 0, length = 0;
+};
+
 class ShardReader {
  public:
   ShardReader(const Checkpoint& checkpoint, const ShardSpec& spec)
@@ -39,34 +46,52 @@ class ShardReader {
   // past the tensor's end (vocabulary padding) are zeros. Only the slice is copied off the mmap.
   torch::Tensor slice(const std::string& name, const std::vector<std::int64_t>& shape, int dim,
                       std::int64_t start, std::int64_t length) const {
-    const TensorRef ref = checkpoint_.get(name);
-    const TensorInfo& info = *ref.info;
-    const std::string where = ref.file->path().string() + ": tensor '" + name + "'";
-    if (info.shape != shape)
-      throw InputError(where + " has shape " + shape_string(info.shape) +
-                       " but config.json implies " + shape_string(shape));
-    const torch::ScalarType source = torch_type(info.dtype);
-    if (source == torch::kByte)
-      throw InputError(where + " has dtype " + st_dtype_name(info.dtype) +
-                       ", not a floating-point type this loader converts");
-
-    std::vector<std::int64_t> out_shape = shape;
-    out_shape[dim] = length;
-    torch::Tensor out = torch::zeros(out_shape, torch::TensorOptions().dtype(source));
-    const std::int64_t available = std::max<std::int64_t>(0, std::min(length, shape[dim] - start));
-    const std::uint64_t element = st_dtype_bytes(info.dtype);
+    if (dim == 0) return stacked({{name, shape, start, length}});
+    const TensorRef ref = checked(name, shape);
+    const std::uint64_t element = st_dtype_bytes(ref.info->dtype);
+    torch::Tensor out = torch::zeros({shape[0], length}, torch_type(ref.info->dtype));
+    const std::int64_t available = std::max<std::int64_t>(0, std::min(length, shape[1] - start));
     const std::uint8_t* src = ref.bytes();
     auto* dst = static_cast<std::uint8_t*>(out.data_ptr());
     // memcpy rather than from_blob: the mmap's data need not be aligned.
-    if (dim == 0) {
-      const std::uint64_t row = element * (shape.size() > 1 ? shape[1] : 1);
-      std::memcpy(dst, src + start * row, available * row);
-    } else {
-      const std::uint64_t in_row = element * shape[1], out_row = element * length;
-      for (std::int64_t r = 0; r < shape[0]; ++r)
-        std::memcpy(dst + r * out_row, src + r * in_row + start * element, available * element);
-    }
+    const std::uint64_t in_row = element * shape[1], out_row = element * length;
+    for (std::int64_t r = 0; r < shape[0]; ++r)
+      std::memcpy(dst + r * out_row, src + r * in_row + start * element, available * element);
     ref.release();
+    return out.to(spec_.device, spec_.dtype);
+  }
+
+  // Dim-0 slices of several tensors, one under the other, each copied off the mmap straight into
+  // its rows: no part is held twice and no part-sized block is freed. (Freed blocks of a few MiB
+  // stay in glibc's heap: stacking with torch::cat left a third of the shard's size there.)
+  torch::Tensor stacked(const std::vector<RowSlice>& parts) const {
+    std::vector<TensorRef> refs;
+    std::vector<std::int64_t> shape = parts.front().shape;
+    shape[0] = 0;
+    for (const RowSlice& p : parts) {
+      refs.push_back(checked(p.name, p.shape));
+      if (!std::equal(p.shape.begin() + 1, p.shape.end(), shape.begin() + 1, shape.end()))
+        throw Error("stacked rows of different widths: " + p.name);
+      shape[0] += p.length;
+    }
+    // Parts of mixed dtypes (rare) are converted straight to the run's dtype, as lone tensors are.
+    torch::ScalarType dtype = torch_type(refs.front().info->dtype);
+    for (const TensorRef& ref : refs)
+      if (torch_type(ref.info->dtype) != dtype) dtype = spec_.dtype;
+    torch::Tensor out = torch::zeros(shape, dtype);
+    std::int64_t first = 0;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      torch::Tensor rows = out.narrow(0, first, parts[i].length);
+      const torch::ScalarType own = torch_type(refs[i].info->dtype);
+      if (own == dtype) {
+        copy_rows(refs[i], parts[i], rows);
+      } else {
+        torch::Tensor converted = torch::zeros(rows.sizes(), own);
+        copy_rows(refs[i], parts[i], converted);
+        rows.copy_(converted);
+      }
+      first += parts[i].length;
+    }
     return out.to(spec_.device, spec_.dtype);
   }
 
@@ -75,6 +100,29 @@ class ShardReader {
   }
 
  private:
+  // The part's rows into `rows` (contiguous, the part's dtype); rows past its end stay zero.
+  static void copy_rows(const TensorRef& ref, const RowSlice& part, torch::Tensor& rows) {
+    const std::int64_t available =
+        std::max<std::int64_t>(0, std::min(part.length, part.shape[0] - part.start));
+    const std::uint64_t row = static_cast<std::uint64_t>(rows.stride(0)) * rows.element_size();
+    if (available > 0)
+      std::memcpy(rows.data_ptr(), ref.bytes() + part.start * row, available * row);
+    ref.release();
+  }
+
+  TensorRef checked(const std::string& name, const std::vector<std::int64_t>& shape) const {
+    const TensorRef ref = checkpoint_.get(name);
+    const TensorInfo& info = *ref.info;
+    const std::string where = ref.file->path().string() + ": tensor '" + name + "'";
+    if (info.shape != shape)
+      throw InputError(where + " has shape " + shape_string(info.shape) +
+                       " but config.json implies " + shape_string(shape));
+    if (torch_type(info.dtype) == torch::kByte)
+      throw InputError(where + " has dtype " + st_dtype_name(info.dtype) +
+                       ", not a floating-point type this loader converts");
+    return ref;
+  }
+
   const Checkpoint& checkpoint_;
   const ShardSpec& spec_;
 };
@@ -121,6 +169,13 @@ class RandomShardSource {
     shape[static_cast<std::size_t>(dim)] = length;
     return whole(name, shape);
   }
+  // Drawn part by part, so each part's values depend on its name alone; the transient is on the
+  // device (the caching allocator reuses it) or a benchmark's CPU run.
+  torch::Tensor stacked(const std::vector<RowSlice>& parts) const {
+    std::vector<torch::Tensor> pieces;
+    for (const RowSlice& p : parts) pieces.push_back(slice(p.name, p.shape, 0, p.start, p.length));
+    return torch::cat(pieces);
+  }
   torch::Tensor whole(const std::string& name, const std::vector<std::int64_t>& shape) const {
     const auto options = torch::TensorOptions().dtype(spec_.dtype).device(spec_.device);
     if (name.ends_with("norm.weight")) return torch::ones(shape, options);
@@ -164,7 +219,7 @@ LlamaWeights assemble_shard(const Source& read, const ModelConfig& c, const Shar
     l.input_norm = read.whole(p + "input_layernorm.weight", {h});
     l.post_attention_norm = read.whole(p + "post_attention_layernorm.weight", {h});
     const std::string a = p + "self_attn.";
-    // One layer's parts exist twice while they are stacked: a transient of one layer.
+    // q, k and v (gate and up) are stacked into one weight, one matrix multiply for all three.
     // kind is "weight" ([rows, hidden]) or "bias" ([rows]).
     auto q_k_v = [&](const std::string& kind) {
       auto shape = [&](std::int64_t rows) {
@@ -172,19 +227,18 @@ LlamaWeights assemble_shard(const Source& read, const ModelConfig& c, const Shar
                               : std::vector<std::int64_t>{rows, h};
       };
       const std::int64_t kv_first = s.first_kv_head * hd, kv_length = s.kv_heads * hd;
-      torch::Tensor q =
-          read.slice(a + "q_proj." + kind, shape(q_rows), 0, s.first_q_head * hd, s.q_heads * hd);
-      torch::Tensor k = read.slice(a + "k_proj." + kind, shape(kv_rows), 0, kv_first, kv_length);
-      torch::Tensor v = read.slice(a + "v_proj." + kind, shape(kv_rows), 0, kv_first, kv_length);
-      return torch::cat({q, k, v});
+      return read.stacked(
+          {{a + "q_proj." + kind, shape(q_rows), s.first_q_head * hd, s.q_heads * hd},
+           {a + "k_proj." + kind, shape(kv_rows), kv_first, kv_length},
+           {a + "v_proj." + kind, shape(kv_rows), kv_first, kv_length}});
     };
     l.qkv = q_k_v("weight");
     if (c.attention_bias) l.qkv_bias = q_k_v("bias");
     l.o = read.slice(a + "o_proj.weight", {h, q_rows}, 1, s.first_q_head * hd, s.q_heads * hd);
     const std::string m = p + "mlp.";
     const std::int64_t first = spec.tp_rank * s.intermediate;
-    l.gate_up = torch::cat({read.slice(m + "gate_proj.weight", {i, h}, 0, first, s.intermediate),
-                            read.slice(m + "up_proj.weight", {i, h}, 0, first, s.intermediate)});
+    l.gate_up = read.stacked({{m + "gate_proj.weight", {i, h}, first, s.intermediate},
+                              {m + "up_proj.weight", {i, h}, first, s.intermediate}});
     l.down = read.slice(m + "down_proj.weight", {h, i}, 1, first, s.intermediate);
     w.layers.push_back(std::move(l));
   }
