@@ -362,11 +362,12 @@ int evaluate(int argc, char** argv) {
     }
     const std::string source = options.synthetic_data ? "synthetic" : options.data.string();
     std::printf(
-        "\ndata      %s: %zu subjects, %lld %s questions, %d-shot, %lld prompt tokens, %lld to "
+        "\ndata      %s: %zu subject%s, %lld %s questions, %d-shot, %lld prompt tokens, %lld to "
         "compute with prefix reuse %s (tokenizer: %s)\n",
-        source.c_str(), work.data.subjects.size(), static_cast<long long>(work.questions.size()),
-        work.data.split.c_str(), options.shots, static_cast<long long>(tokens),
-        static_cast<long long>(computed), options.prefix_reuse ? "on" : "off",
+        source.c_str(), work.data.subjects.size(), work.data.subjects.size() == 1 ? "" : "s",
+        static_cast<long long>(work.questions.size()), work.data.split.c_str(), options.shots,
+        static_cast<long long>(tokens), static_cast<long long>(computed),
+        options.prefix_reuse ? "on" : "off",
         work.tokenizer ? work.tokenizer->kind().c_str() : "none");
     if (truncated)
       std::fprintf(stderr,

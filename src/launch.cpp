@@ -114,8 +114,9 @@ std::string format_plan(const Launch& l, const Options& options) {
       << " layers, " << l.config.num_attention_heads << " heads, " << l.config.num_key_value_heads
       << " kv heads)\n";
   out << "dtype     " << dtype_name(l.dtype) << "\n";
-  out << "world     " << m.world_size() << " ranks on " << m.nodes() << " node"
-      << (m.nodes() > 1 ? "s" : "") << " (" << m.ranks_per_node() << " per node)\n";
+  out << "world     " << m.world_size() << " rank" << (m.world_size() > 1 ? "s" : "") << " on "
+      << m.nodes() << " node" << (m.nodes() > 1 ? "s" : "") << " (" << m.ranks_per_node()
+      << " per node)\n";
   out << "layout    tp=" << l.plan.tp << " dp=" << l.plan.dp
       << (options.tp == 0 ? "  (auto: smallest tp that fits)"
                           : "  (--tp " + std::to_string(options.tp) + ")")
