@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <ATen/Parallel.h>
+#include <torch/cuda.h>
 
 #include "mmlu/units.hpp"
 
@@ -73,6 +74,9 @@ LoadedModel load_model(const Launch& launch, const Options& options) {
       launch.config, std::move(weights), shard_layout(launch.config, me.tp_rank, launch.plan.tp),
       *loaded.tp_group);
   loaded.model->set_split_prefix_attention(options.split_prefix_attention);
+  // Weights drawn on the device (--synthetic-weights) are queued, not made: without this wait the
+  // load reads 0.0 s and their making is timed as the first batch.
+  if (launch.device.cuda) torch::cuda::synchronize(launch.device.ordinal);
   loaded.report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   loaded.report.peak_rss_bytes = peak_rss_bytes();
