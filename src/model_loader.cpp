@@ -63,9 +63,14 @@ LoadedModel load_model(const Launch& launch, const Options& options) {
       launch.device.cuda ? torch::Device(torch::kCUDA, launch.device.ordinal) : torch::kCPU;
   LlamaWeights weights = agreed(MPI_COMM_WORLD, [&] {
     const ShardSpec spec{me.tp_rank, launch.plan.tp, torch_dtype(launch.dtype), device};
-    if (options.synthetic_weights) return random_llama_shard(launch.config, spec);
-    const Checkpoint checkpoint(options.model);
-    return load_llama_shard(checkpoint, launch.config, spec);
+    LlamaWeights w = options.synthetic_weights
+                         ? random_llama_shard(launch.config, spec)
+                         : load_llama_shard(Checkpoint(options.model), launch.config, spec);
+    // Weights drawn on the device (--synthetic-weights) are queued, not made: without this wait
+    // the load reads 0.0 s, their making is timed as the first batch, and a failure to make
+    // them would surface outside this agreed step.
+    if (launch.device.cuda) torch::cuda::synchronize(launch.device.ordinal);
+    return w;
   });
   for (const torch::Tensor& t : weights.all()) loaded.report.weight_bytes += t.nbytes();
   loaded.tp_group = agreed(MPI_COMM_WORLD,
@@ -74,9 +79,6 @@ LoadedModel load_model(const Launch& launch, const Options& options) {
       launch.config, std::move(weights), shard_layout(launch.config, me.tp_rank, launch.plan.tp),
       *loaded.tp_group);
   loaded.model->set_split_prefix_attention(options.split_prefix_attention);
-  // Weights drawn on the device (--synthetic-weights) are queued, not made: without this wait the
-  // load reads 0.0 s and their making is timed as the first batch.
-  if (launch.device.cuda) torch::cuda::synchronize(launch.device.ordinal);
   loaded.report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   loaded.report.peak_rss_bytes = peak_rss_bytes();

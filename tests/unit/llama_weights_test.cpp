@@ -1,9 +1,11 @@
 // A rank's shard against the checkpoint it was read from: a tiny model whose every weight element
 // is a distinct integer, written here, so each stacked row and column slice can be traced to its
-// source; some tensors BF16 and some F32, so stacking also converts mixed dtypes.
+// source. The checkpoint is all F32 (stacked parts copied in place) or mixes BF16 and F32 (parts
+// converted one by one); it is loaded in fp32 and in bf16.
 #include "mmlu/llama_weights.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
@@ -17,65 +19,74 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// hidden 4, 2 query heads of 2, 1 key/value head (replicated at tp=2), intermediate 6, vocab 5
-// (padded to 3 rows per rank at tp=2), one layer, attention bias (as Qwen2).
-constexpr const char* kConfig = R"({"architectures": ["Qwen2ForCausalLM"], "hidden_size": 4,
-  "intermediate_size": 6, "num_hidden_layers": 1, "num_attention_heads": 2,
-  "num_key_value_heads": 1, "vocab_size": 5, "max_position_embeddings": 64,
+// hidden 8, 4 query heads of 2, 2 key/value heads (split at tp=2, replicated at tp=4),
+// intermediate 8, vocabulary 5 (padded to 3 rows per rank at tp=2, 2 at tp=4: rank 3 holds only
+// padding), one layer, attention bias (as Qwen2).
+constexpr const char* kConfig = R"({"architectures": ["Qwen2ForCausalLM"], "hidden_size": 8,
+  "intermediate_size": 8, "num_hidden_layers": 1, "num_attention_heads": 4,
+  "num_key_value_heads": 2, "vocab_size": 5, "max_position_embeddings": 64,
   "tie_word_embeddings": false, "torch_dtype": "bfloat16"})";
+
+const std::string kAttn = "model.layers.0.self_attn.", kMlp = "model.layers.0.mlp.";
 
 struct Source {
   std::vector<std::int64_t> shape;
-  bool bf16;
+  bool bf16;  // in the mixed checkpoint
 };
 
 const std::map<std::string, Source>& sources() {
   static const std::map<std::string, Source> s = {
-      {"model.embed_tokens.weight", {{5, 4}, true}},
-      {"lm_head.weight", {{5, 4}, false}},
-      {"model.norm.weight", {{4}, true}},
-      {"model.layers.0.input_layernorm.weight", {{4}, true}},
-      {"model.layers.0.post_attention_layernorm.weight", {{4}, false}},
-      {"model.layers.0.self_attn.q_proj.weight", {{4, 4}, false}},
-      {"model.layers.0.self_attn.k_proj.weight", {{2, 4}, true}},
-      {"model.layers.0.self_attn.v_proj.weight", {{2, 4}, true}},
-      {"model.layers.0.self_attn.q_proj.bias", {{4}, true}},
-      {"model.layers.0.self_attn.k_proj.bias", {{2}, false}},
-      {"model.layers.0.self_attn.v_proj.bias", {{2}, true}},
-      {"model.layers.0.self_attn.o_proj.weight", {{4, 4}, true}},
-      {"model.layers.0.mlp.gate_proj.weight", {{6, 4}, false}},
-      {"model.layers.0.mlp.up_proj.weight", {{6, 4}, true}},
-      {"model.layers.0.mlp.down_proj.weight", {{4, 6}, true}},
+      {"model.embed_tokens.weight", {{5, 8}, false}},
+      {"lm_head.weight", {{5, 8}, false}},
+      {"model.norm.weight", {{8}, true}},
+      {"model.layers.0.input_layernorm.weight", {{8}, true}},
+      {"model.layers.0.post_attention_layernorm.weight", {{8}, false}},
+      {kAttn + "q_proj.weight", {{8, 8}, false}},
+      {kAttn + "k_proj.weight", {{4, 8}, true}},
+      {kAttn + "v_proj.weight", {{4, 8}, true}},
+      {kAttn + "q_proj.bias", {{8}, true}},
+      {kAttn + "k_proj.bias", {{4}, false}},
+      {kAttn + "v_proj.bias", {{4}, true}},
+      {kAttn + "o_proj.weight", {{8, 8}, false}},
+      {kMlp + "gate_proj.weight", {{8, 8}, false}},
+      {kMlp + "up_proj.weight", {{8, 8}, true}},
+      {kMlp + "down_proj.weight", {{8, 8}, true}},
   };
   return s;
 }
 
-// Consecutive integers from `first`: every element of the model distinct, and exact in bf16 below
-// 256 (the BF16 tensors take 1 to 240, 24 each; the F32 ones from 1001).
-torch::Tensor values(std::int64_t first, const std::vector<std::int64_t>& shape) {
-  std::int64_t n = 1;
-  for (std::int64_t d : shape) n *= d;
-  return torch::arange(first, first + n, torch::kFloat32).reshape(shape);
+struct Case {
+  const char* name;
+  bool mixed;             // BF16 and F32 tensors, else all F32
+  torch::ScalarType run;  // the dtype loaded into
+};
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
 }
 
-class LlamaWeightsTest : public ::testing::Test {
+class LlamaWeightsTest : public ::testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("mmlu_weights_test_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("mmlu_weights_test_" + std::to_string(::getpid()) + "_" + GetParam().name);
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     std::ofstream(dir_ / "config.json") << kConfig;
+    // Consecutive integers: BF16 tensors from 1 (220 elements, all exact in bf16 below 256), F32
+    // ones from 1001, so every element of the model is distinct.
+    std::int64_t next_bf16 = 1, next_f32 = 1001;
     std::string header = "{", data;
-    int bf16 = 0, f32 = 0;
     for (const auto& [name, source] : sources()) {
-      const torch::Tensor v =
-          values(source.bf16 ? 1 + 24 * bf16++ : 1001 + 32 * f32++, source.shape);
-      expected_[name] = v;
+      const bool bf16 = GetParam().mixed && source.bf16;
+      std::int64_t& next = bf16 ? next_bf16 : next_f32;
+      torch::Tensor v = torch::arange(next, next + shape_numel(source.shape), torch::kFloat32)
+                            .reshape(source.shape);
+      next += v.numel();
+      expected_[name] = v.to(GetParam().run);
       std::string bytes;
-      if (source.bf16) {
-        for (float f : std::vector<float>(v.data_ptr<float>(), v.data_ptr<float>() + v.numel())) {
+      if (bf16) {
+        for (std::int64_t e = 0; e < v.numel(); ++e) {
+          const float f = v.data_ptr<float>()[e];
           std::uint32_t u;
           std::memcpy(&u, &f, 4);
           bytes.push_back(static_cast<char>((u >> 16) & 0xFF));
@@ -87,9 +98,9 @@ class LlamaWeightsTest : public ::testing::Test {
       std::string shape;
       for (std::int64_t d : source.shape) shape += (shape.empty() ? "" : ",") + std::to_string(d);
       header += (header.size() > 1 ? "," : "") + ("\"" + name + "\": {\"dtype\": \"") +
-                (source.bf16 ? "BF16" : "F32") + "\", \"shape\": [" + shape +
-                "], \"data_offsets\": [" + std::to_string(data.size()) + ", " +
-                std::to_string(data.size() + bytes.size()) + "]}";
+                (bf16 ? "BF16" : "F32") + "\", \"shape\": [" + shape + "], \"data_offsets\": [" +
+                std::to_string(data.size()) + ", " + std::to_string(data.size() + bytes.size()) +
+                "]}";
       data += bytes;
     }
     header += "}";
@@ -99,70 +110,83 @@ class LlamaWeightsTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  LlamaWeights load(int tp_rank, int tp) {
-    checkpoint_ = std::make_unique<Checkpoint>(dir_);
-    return load_llama_shard(*checkpoint_, load_model_config(dir_),
-                            {tp_rank, tp, torch::kFloat32, torch::kCPU});
+  static std::int64_t shape_numel(const std::vector<std::int64_t>& shape) {
+    std::int64_t n = 1;
+    for (std::int64_t d : shape) n *= d;
+    return n;
   }
+  LlamaWeights load(int tp_rank, int tp) {
+    const Checkpoint checkpoint(dir_);
+    return load_llama_shard(checkpoint, load_model_config(dir_),
+                            {tp_rank, tp, GetParam().run, torch::kCPU});
+  }
+  const torch::Tensor& all(const std::string& name) { return expected_.at(name); }
   torch::Tensor rows(const std::string& name, std::int64_t first, std::int64_t length) {
-    return expected_.at(name).narrow(0, first, length);
+    return all(name).narrow(0, first, length);
+  }
+  torch::Tensor columns(const std::string& name, std::int64_t first, std::int64_t length) {
+    return all(name).narrow(1, first, length);
+  }
+
+  // What rank `r` of `tp` must hold, worked out here from the config's numbers.
+  void expect_shard(int r, int tp) {
+    SCOPED_TRACE("tp " + std::to_string(tp) + " rank " + std::to_string(r));
+    const LlamaWeights w = load(r, tp);
+    ASSERT_EQ(w.layers.size(), 1u);
+    const LayerWeights& l = w.layers[0];
+    for (const torch::Tensor& t : w.all()) EXPECT_EQ(t.scalar_type(), GetParam().run);
+    // Rows of heads of 2; a replicated key/value head is the one serving this rank's query heads
+    // (2 query heads per kv head).
+    const std::int64_t q_heads = 4 / tp, kv_heads = tp <= 2 ? 2 / tp : 1;
+    const std::int64_t q = 2 * q_heads, kv = 2 * kv_heads, i = 8 / tp, vocab = (5 + tp - 1) / tp;
+    const std::int64_t first_kv = 2 * (tp <= 2 ? r * kv_heads : r * q_heads / 2);
+    EXPECT_TRUE(torch::equal(l.qkv, torch::cat({rows(kAttn + "q_proj.weight", r * q, q),
+                                                rows(kAttn + "k_proj.weight", first_kv, kv),
+                                                rows(kAttn + "v_proj.weight", first_kv, kv)})));
+    EXPECT_TRUE(torch::equal(l.qkv_bias, torch::cat({rows(kAttn + "q_proj.bias", r * q, q),
+                                                     rows(kAttn + "k_proj.bias", first_kv, kv),
+                                                     rows(kAttn + "v_proj.bias", first_kv, kv)})));
+    EXPECT_TRUE(torch::equal(l.gate_up, torch::cat({rows(kMlp + "gate_proj.weight", r * i, i),
+                                                    rows(kMlp + "up_proj.weight", r * i, i)})));
+    EXPECT_TRUE(torch::equal(l.o, columns(kAttn + "o_proj.weight", r * q, q)));
+    EXPECT_TRUE(torch::equal(l.down, columns(kMlp + "down_proj.weight", r * i, i)));
+    EXPECT_TRUE(torch::equal(l.input_norm, all("model.layers.0.input_layernorm.weight")));
+    EXPECT_TRUE(
+        torch::equal(l.post_attention_norm, all("model.layers.0.post_attention_layernorm.weight")));
+    EXPECT_TRUE(torch::equal(w.final_norm, all("model.norm.weight")));
+    // Vocabulary rows past the end are zeros.
+    const std::int64_t real = std::max<std::int64_t>(0, std::min(vocab, 5 - r * vocab));
+    for (const auto& [t, name] : {std::pair{w.embed, "model.embed_tokens.weight"},
+                                  std::pair{w.lm_head, "lm_head.weight"}}) {
+      ASSERT_EQ(t.size(0), vocab) << name;
+      EXPECT_TRUE(torch::equal(t.narrow(0, 0, real),
+                               rows(name, std::min<std::int64_t>(r * vocab, 5), real)))
+          << name;
+      EXPECT_EQ(t.narrow(0, real, vocab - real).abs().sum().item<float>(), 0.0f) << name;
+    }
   }
 
   fs::path dir_;
-  std::unique_ptr<Checkpoint> checkpoint_;
   std::map<std::string, torch::Tensor> expected_;
 };
 
-const std::string kAttn = "model.layers.0.self_attn.", kMlp = "model.layers.0.mlp.";
-
-TEST_F(LlamaWeightsTest, TheWholeModelAtTp1IsTheCheckpointStacked) {
-  const LlamaWeights w = load(0, 1);
-  ASSERT_EQ(w.layers.size(), 1u);
-  const LayerWeights& l = w.layers[0];
-  EXPECT_TRUE(torch::equal(
-      l.qkv, torch::cat({expected_[kAttn + "q_proj.weight"], expected_[kAttn + "k_proj.weight"],
-                         expected_[kAttn + "v_proj.weight"]})));
-  EXPECT_TRUE(torch::equal(
-      l.qkv_bias, torch::cat({expected_[kAttn + "q_proj.bias"], expected_[kAttn + "k_proj.bias"],
-                              expected_[kAttn + "v_proj.bias"]})));
-  EXPECT_TRUE(torch::equal(l.gate_up, torch::cat({expected_[kMlp + "gate_proj.weight"],
-                                                  expected_[kMlp + "up_proj.weight"]})));
-  EXPECT_TRUE(torch::equal(l.o, expected_[kAttn + "o_proj.weight"]));
-  EXPECT_TRUE(torch::equal(l.down, expected_[kMlp + "down_proj.weight"]));
-  EXPECT_TRUE(torch::equal(w.embed, expected_["model.embed_tokens.weight"]));
-  EXPECT_TRUE(torch::equal(w.lm_head, expected_["lm_head.weight"]));
-  EXPECT_TRUE(torch::equal(l.post_attention_norm,
-                           expected_["model.layers.0.post_attention_layernorm.weight"]));
+TEST_P(LlamaWeightsTest, TheWholeModelAtTp1IsTheCheckpointStacked) {
+  expect_shard(0, 1);
 }
 
-TEST_F(LlamaWeightsTest, EachTp2RankStacksItsOwnRowsAndSlicesItsOwnColumns) {
-  for (int rank = 0; rank < 2; ++rank) {
-    SCOPED_TRACE("tp rank " + std::to_string(rank));
-    const LlamaWeights w = load(rank, 2);
-    const LayerWeights& l = w.layers[0];
-    // One query head of 2 rows each; the single kv head is replicated on both ranks.
-    EXPECT_TRUE(torch::equal(l.qkv, torch::cat({rows(kAttn + "q_proj.weight", 2 * rank, 2),
-                                                expected_[kAttn + "k_proj.weight"],
-                                                expected_[kAttn + "v_proj.weight"]})));
-    EXPECT_TRUE(torch::equal(l.qkv_bias, torch::cat({rows(kAttn + "q_proj.bias", 2 * rank, 2),
-                                                     expected_[kAttn + "k_proj.bias"],
-                                                     expected_[kAttn + "v_proj.bias"]})));
-    EXPECT_TRUE(torch::equal(l.gate_up, torch::cat({rows(kMlp + "gate_proj.weight", 3 * rank, 3),
-                                                    rows(kMlp + "up_proj.weight", 3 * rank, 3)})));
-    EXPECT_TRUE(torch::equal(l.o, expected_[kAttn + "o_proj.weight"].narrow(1, 2 * rank, 2)));
-    EXPECT_TRUE(torch::equal(l.down, expected_[kMlp + "down_proj.weight"].narrow(1, 3 * rank, 3)));
-    // Vocabulary rows 3 per rank: rank 1 holds rows 3 and 4, then a zero row of padding.
-    const std::int64_t real = rank == 0 ? 3 : 2;
-    ASSERT_EQ(w.lm_head.size(0), 3);
-    EXPECT_TRUE(torch::equal(w.lm_head.narrow(0, 0, real), rows("lm_head.weight", 3 * rank, real)));
-    EXPECT_TRUE(torch::equal(w.embed.narrow(0, 0, real),
-                             rows("model.embed_tokens.weight", 3 * rank, real)));
-    if (rank == 1) {
-      EXPECT_EQ(w.lm_head[2].abs().sum().item<float>(), 0.0f);
-      EXPECT_EQ(w.embed[2].abs().sum().item<float>(), 0.0f);
-    }
-  }
+TEST_P(LlamaWeightsTest, EachTp2RankStacksItsOwnHeadsAndRowsAndSlicesItsOwnColumns) {
+  for (int r = 0; r < 2; ++r) expect_shard(r, 2);
 }
+
+TEST_P(LlamaWeightsTest, AtTp4KeyValueHeadsAreReplicatedAndTheLastRankHoldsOnlyPadding) {
+  for (int r = 0; r < 4; ++r) expect_shard(r, 4);
+}
+
+INSTANTIATE_TEST_SUITE_P(Checkpoints, LlamaWeightsTest,
+                         ::testing::Values(Case{"f32_into_fp32", false, torch::kFloat32},
+                                           Case{"f32_into_bf16", false, torch::kBFloat16},
+                                           Case{"mixed_into_fp32", true, torch::kFloat32}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace mmlu
