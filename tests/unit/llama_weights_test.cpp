@@ -7,12 +7,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <fstream>
 #include <map>
 
 #include "mmlu/model_config.hpp"
 #include "mmlu/safetensors.hpp"
+#include "safetensors_bytes.hpp"
 
 namespace mmlu {
 namespace {
@@ -83,18 +83,8 @@ class LlamaWeightsTest : public ::testing::TestWithParam<Case> {
                             .reshape(source.shape);
       next += v.numel();
       expected_[name] = v.to(GetParam().run);
-      std::string bytes;
-      if (bf16) {
-        for (std::int64_t e = 0; e < v.numel(); ++e) {
-          const float f = v.data_ptr<float>()[e];
-          std::uint32_t u;
-          std::memcpy(&u, &f, 4);
-          bytes.push_back(static_cast<char>((u >> 16) & 0xFF));
-          bytes.push_back(static_cast<char>(u >> 24));
-        }
-      } else {
-        bytes.assign(static_cast<const char*>(v.data_ptr()), v.numel() * 4);
-      }
+      const torch::Tensor stored = bf16 ? v.to(torch::kBFloat16) : v;
+      const std::string bytes(static_cast<const char*>(stored.data_ptr()), stored.nbytes());
       std::string shape;
       for (std::int64_t d : source.shape) shape += (shape.empty() ? "" : ",") + std::to_string(d);
       header += (header.size() > 1 ? "," : "") + ("\"" + name + "\": {\"dtype\": \"") +
@@ -104,9 +94,7 @@ class LlamaWeightsTest : public ::testing::TestWithParam<Case> {
       data += bytes;
     }
     header += "}";
-    std::string file(8, '\0');
-    for (int i = 0; i < 8; ++i) file[i] = static_cast<char>((header.size() >> (8 * i)) & 0xFF);
-    std::ofstream(dir_ / "model.safetensors", std::ios::binary) << file + header + data;
+    std::ofstream(dir_ / "model.safetensors", std::ios::binary) << test::with_header(header, data);
   }
   void TearDown() override { fs::remove_all(dir_); }
 

@@ -9,19 +9,14 @@
 #include "fifo_refusal.hpp"
 #include "mmlu/error.hpp"
 #include "mmlu/json_file.hpp"
+#include "safetensors_bytes.hpp"
 
 namespace mmlu {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string with_header(const std::string& header, const std::string& data,
-                        std::uint64_t claimed_length = UINT64_MAX) {
-  const std::uint64_t n = claimed_length == UINT64_MAX ? header.size() : claimed_length;
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xFF);
-  return out + header + data;
-}
+using test::with_header;
 
 std::string refusal(const std::string& bytes) {
   try {
