@@ -8,20 +8,22 @@
 #include <map>
 #include <thread>
 
-#include "mmlu/evaluation.hpp"
-#include "mmlu/job.hpp"
-#include "mmlu/json_file.hpp"
-#include "mmlu/launch.hpp"
-#include "mmlu/model_loader.hpp"
-#include "mmlu/mpi.hpp"
-#include "mmlu/partial_results.hpp"
-#include "mmlu/report.hpp"
-#include "mmlu/results.hpp"
-#include "mmlu/stop_signals.hpp"
-#include "mmlu/synthetic.hpp"
-#include "mmlu/trace.hpp"
-#include "mmlu/version.hpp"
-#include "mmlu/watchdog.hpp"
+#include "mmlu/app/job.hpp"
+#include "mmlu/app/options.hpp"
+#include "mmlu/checkpoint/identity.hpp"
+#include "mmlu/data/synthetic.hpp"
+#include "mmlu/eval/evaluation.hpp"
+#include "mmlu/eval/trace.hpp"
+#include "mmlu/model/model_loader.hpp"
+#include "mmlu/parallel/launch.hpp"
+#include "mmlu/parallel/mpi.hpp"
+#include "mmlu/parallel/watchdog.hpp"
+#include "mmlu/results/partial_results.hpp"
+#include "mmlu/results/report.hpp"
+#include "mmlu/results/results.hpp"
+#include "mmlu/util/json_file.hpp"
+#include "mmlu/util/stop_signals.hpp"
+#include "mmlu/util/version.hpp"
 
 namespace {
 
@@ -314,11 +316,13 @@ int evaluate(int argc, char** argv) {
     return mmlu::kExitOk;
   }
 
-  const mmlu::Launch launch = mmlu::prepare_launch(options);
+  const mmlu::Launch launch =
+      mmlu::prepare_launch({options.model, options.tp, options.devices, options.device_memory,
+                            options.dtype, options.max_batch_tokens});
   if (leader) {
     for (const std::string& warning : launch.plan.warnings)
       std::fprintf(stderr, "mmlu_eval: warning: %s\n", warning.c_str());
-    std::printf("%s", mmlu::format_plan(launch, options).c_str());
+    std::printf("%s", mmlu::format_plan(launch).c_str());
     std::fflush(stdout);
   }
   if (options.plan) return mmlu::kExitOk;
@@ -418,7 +422,8 @@ int evaluate(int argc, char** argv) {
                : nullptr;
   });
 
-  const mmlu::LoadedModel loaded = mmlu::load_model(launch, options);
+  const mmlu::LoadedModel loaded = mmlu::load_model(
+      launch, {options.model, options.synthetic_weights, options.split_prefix_attention});
   const std::string report = mmlu::format_load_reports(launch, loaded.report);
   if (leader && loaded.report.cpu_bound_narrower)
     std::fprintf(stderr,

@@ -10,10 +10,10 @@
 
 #include <boost/program_options.hpp>
 
-#include "mmlu/error.hpp"
-#include "mmlu/job.hpp"
-#include "mmlu/report.hpp"
-#include "mmlu/sweep.hpp"
+#include "mmlu/app/job.hpp"
+#include "mmlu/results/report.hpp"
+#include "mmlu/results/sweep.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace {
 

@@ -8,11 +8,11 @@
 
 #include <boost/program_options.hpp>
 
-#include "mmlu/error.hpp"
-#include "mmlu/job.hpp"
-#include "mmlu/json_file.hpp"
-#include "mmlu/tokenizer.hpp"
-#include "mmlu/version.hpp"
+#include "mmlu/app/job.hpp"
+#include "mmlu/tokenizer/tokenizer.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/json_file.hpp"
+#include "mmlu/util/version.hpp"
 
 namespace {
 

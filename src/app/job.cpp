@@ -1,10 +1,10 @@
-#include "mmlu/job.hpp"
+#include "mmlu/app/job.hpp"
 
 #include <cstdio>
 #include <exception>
 #include <memory>
 
-#include "mmlu/mpi.hpp"
+#include "mmlu/parallel/mpi.hpp"
 
 namespace mmlu {
 namespace {

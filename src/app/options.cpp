@@ -1,14 +1,15 @@
-#include "mmlu/options.hpp"
+#include "mmlu/app/options.hpp"
 
 #include <boost/program_options.hpp>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string_view>
 
-#include "mmlu/device.hpp"
-#include "mmlu/error.hpp"
-#include "mmlu/units.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/split.hpp"
+#include "mmlu/util/units.hpp"
 
 namespace po = boost::program_options;
 
@@ -113,6 +114,21 @@ bool has_percent(int argc, const char* const* argv) {
 
 }  // namespace
 
+std::vector<int> parse_device_list(const std::string& text) {
+  std::vector<int> devices;
+  for (const std::string& item : split_commas(text)) {
+    char* end = nullptr;
+    long value = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || value < 0 || value > 1023)
+      throw InputError("--devices: expected device ordinals such as 0,1,2,3, got '" + text + "'");
+    devices.push_back(static_cast<int>(value));
+  }
+  if (devices.empty()) throw InputError("--devices: empty device list");
+  if (std::set<int>(devices.begin(), devices.end()).size() != devices.size())
+    throw InputError("--devices: device listed twice in '" + text + "'");
+  return devices;
+}
+
 std::string options_help() {
   std::ostringstream out;
   out << "Usage: mpirun -np N mmlu_eval [--config FILE] [--model DIR --data PATH] [options]\n\n"
@@ -202,8 +218,7 @@ Options parse_options(int argc, const char* const* argv,
   if (o.split != "test" && o.split != "val")
     throw InputError("--split: expected test or val, got '" + o.split + "'");
   if (vm.count("subjects")) {
-    std::stringstream list(vm["subjects"].as<std::string>());
-    for (std::string s; std::getline(list, s, ',');) {
+    for (const std::string& s : split_commas(vm["subjects"].as<std::string>())) {
       // "anatomy, virology" as people type it.
       const std::size_t first = s.find_first_not_of(" \t"), last = s.find_last_not_of(" \t");
       if (first != std::string::npos) o.subjects.push_back(s.substr(first, last - first + 1));

@@ -1,6 +1,6 @@
-#include "mmlu/dtype.hpp"
+#include "mmlu/checkpoint/dtype.hpp"
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 

@@ -1,4 +1,4 @@
-#include "mmlu/model_config.hpp"
+#include "mmlu/checkpoint/model_config.hpp"
 
 #include <array>
 #include <cfloat>
@@ -6,8 +6,8 @@
 #include <iomanip>
 #include <sstream>
 
-#include "mmlu/error.hpp"
-#include "mmlu/json_file.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/json_file.hpp"
 
 namespace mmlu {
 namespace {

@@ -1,4 +1,4 @@
-#include "mmlu/safetensors.hpp"
+#include "mmlu/checkpoint/safetensors.hpp"
 
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -9,10 +9,10 @@
 #include <cstring>
 #include <set>
 
-#include "mmlu/error.hpp"
-#include "mmlu/json_file.hpp"
-#include "mmlu/regular_file.hpp"
-#include "mmlu/utf8.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/json_file.hpp"
+#include "mmlu/util/regular_file.hpp"
+#include "mmlu/util/utf8.hpp"
 
 namespace mmlu {
 namespace {

@@ -1,4 +1,4 @@
-#include "mmlu/mmlu_data.hpp"
+#include "mmlu/data/mmlu_data.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -6,12 +6,12 @@
 #include <set>
 #include <sstream>
 
-#include "mmlu/csv.hpp"
-#include "mmlu/error.hpp"
-#include "mmlu/json_file.hpp"
-#include "mmlu/sha256.hpp"
-#include "mmlu/subjects.hpp"
-#include "mmlu/utf8.hpp"
+#include "mmlu/data/subjects.hpp"
+#include "mmlu/util/csv.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/json_file.hpp"
+#include "mmlu/util/sha256.hpp"
+#include "mmlu/util/utf8.hpp"
 
 namespace mmlu {
 namespace {

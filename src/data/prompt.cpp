@@ -1,9 +1,9 @@
-#include "mmlu/prompt.hpp"
+#include "mmlu/data/prompt.hpp"
 
 #include <algorithm>
 
-#include "mmlu/error.hpp"
-#include "mmlu/subjects.hpp"
+#include "mmlu/data/subjects.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 
@@ -57,6 +57,19 @@ PromptTokens PromptBuilder::tokens(const SubjectData& subject, const Question& q
   }
   out.truncated = true;
   out.ids.erase(out.ids.begin(), out.ids.end() - max_seq_len_);
+  return out;
+}
+
+std::vector<TokenizedQuestion> tokenize_questions(const Dataset& data,
+                                                  const PromptBuilder& prompts) {
+  std::vector<TokenizedQuestion> out;
+  out.reserve(static_cast<std::size_t>(data.question_count()));
+  for (std::size_t s = 0; s < data.subjects.size(); ++s) {
+    const SubjectData& subject = data.subjects[s];
+    for (std::size_t q = 0; q < subject.eval.size(); ++q)
+      out.push_back({static_cast<std::int32_t>(s), static_cast<std::int64_t>(q),
+                     prompts.tokens(subject, subject.eval[q])});
+  }
   return out;
 }
 

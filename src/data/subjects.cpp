@@ -1,4 +1,4 @@
-#include "mmlu/subjects.hpp"
+#include "mmlu/data/subjects.hpp"
 
 #include <algorithm>
 #include <array>

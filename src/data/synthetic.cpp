@@ -1,11 +1,11 @@
-#include "mmlu/synthetic.hpp"
+#include "mmlu/data/synthetic.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <random>
 #include <string_view>
 
-#include "mmlu/sha256.hpp"
+#include "mmlu/util/sha256.hpp"
 
 namespace mmlu {
 namespace {

@@ -1,10 +1,10 @@
-#include "mmlu/schedule.hpp"
+#include "mmlu/eval/schedule.hpp"
 
 #include <algorithm>
 #include <numeric>
 #include <queue>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 

@@ -1,4 +1,4 @@
-#include "mmlu/trace.hpp"
+#include "mmlu/eval/trace.hpp"
 
 #include <torch/csrc/autograd/profiler_kineto.h>
 
@@ -10,7 +10,7 @@
 
 #include <set>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 namespace {

@@ -1,11 +1,11 @@
-#include "mmlu/llama_model.hpp"
+#include "mmlu/model/llama_model.hpp"
 
 #include <cmath>
 #include <tuple>
 
-#include "mmlu/error.hpp"
-#include "mmlu/parallel_layers.hpp"
-#include "mmlu/rope.hpp"
+#include "mmlu/model/parallel_layers.hpp"
+#include "mmlu/model/rope.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 

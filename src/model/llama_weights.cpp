@@ -1,10 +1,10 @@
-#include "mmlu/llama_weights.hpp"
+#include "mmlu/model/llama_weights.hpp"
 
 #include <cstring>
 #include <mutex>
 
-#include "mmlu/error.hpp"
-#include "mmlu/planner.hpp"
+#include "mmlu/parallel/planner.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 namespace {

@@ -1,4 +1,4 @@
-#include "mmlu/model_loader.hpp"
+#include "mmlu/model/model_loader.hpp"
 
 #include <sched.h>
 #include <sys/resource.h>
@@ -11,7 +11,7 @@
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
-#include "mmlu/units.hpp"
+#include "mmlu/util/units.hpp"
 
 namespace mmlu {
 namespace {
@@ -50,7 +50,7 @@ int cpu_threads(int local_ranks, bool* bound_narrower) {
   return std::max(1, std::min(allowed, share));
 }
 
-LoadedModel load_model(const Launch& launch, const Options& options) {
+LoadedModel load_model(const Launch& launch, const LoadRequest& asked) {
   const auto start = std::chrono::steady_clock::now();
   LoadedModel loaded;
   if (!launch.device.cuda) {
@@ -63,9 +63,9 @@ LoadedModel load_model(const Launch& launch, const Options& options) {
       launch.device.cuda ? torch::Device(torch::kCUDA, launch.device.ordinal) : torch::kCPU;
   LlamaWeights weights = agreed(MPI_COMM_WORLD, [&] {
     const ShardSpec spec{me.tp_rank, launch.plan.tp, torch_dtype(launch.dtype), device};
-    LlamaWeights w = options.synthetic_weights
+    LlamaWeights w = asked.synthetic_weights
                          ? random_llama_shard(launch.config, spec)
-                         : load_llama_shard(Checkpoint(options.model), launch.config, spec);
+                         : load_llama_shard(Checkpoint(asked.model), launch.config, spec);
     // Weights drawn on the device (--synthetic-weights) are queued, not made: without this wait
     // the load reads 0.0 s, their making is timed as the first batch, and a failure to make
     // them would surface outside this agreed step.
@@ -78,7 +78,7 @@ LoadedModel load_model(const Launch& launch, const Options& options) {
   loaded.model = std::make_unique<LlamaModel>(
       launch.config, std::move(weights), shard_layout(launch.config, me.tp_rank, launch.plan.tp),
       *loaded.tp_group);
-  loaded.model->set_split_prefix_attention(options.split_prefix_attention);
+  loaded.model->set_split_prefix_attention(asked.split_prefix_attention);
   loaded.report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   loaded.report.peak_rss_bytes = peak_rss_bytes();

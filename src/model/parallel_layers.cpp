@@ -1,4 +1,4 @@
-#include "mmlu/parallel_layers.hpp"
+#include "mmlu/model/parallel_layers.hpp"
 
 #include <limits>
 

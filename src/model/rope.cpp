@@ -1,4 +1,4 @@
-#include "mmlu/rope.hpp"
+#include "mmlu/model/rope.hpp"
 
 #include <cmath>
 

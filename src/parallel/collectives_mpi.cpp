@@ -1,7 +1,7 @@
 #include <climits>
 
-#include "mmlu/collectives.hpp"
-#include "mmlu/mpi.hpp"
+#include "mmlu/parallel/collectives.hpp"
+#include "mmlu/parallel/mpi.hpp"
 
 namespace mmlu {
 namespace {

@@ -1,7 +1,7 @@
 // NCCL collectives for CUDA tensors. Compiled wherever a CUDA toolkit is found; run only where a
 // GPU is.
-#include "mmlu/collectives.hpp"
-#include "mmlu/mpi.hpp"
+#include "mmlu/parallel/collectives.hpp"
+#include "mmlu/parallel/mpi.hpp"
 
 #ifdef MMLU_WITH_CUDA
 #include <c10/cuda/CUDAStream.h>

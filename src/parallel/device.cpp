@@ -1,4 +1,4 @@
-#include "mmlu/device.hpp"
+#include "mmlu/parallel/device.hpp"
 
 #include <unistd.h>
 
@@ -6,7 +6,8 @@
 #include <set>
 #include <sstream>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/split.hpp"
 
 #ifdef MMLU_WITH_CUDA
 #include <cuda_runtime_api.h>
@@ -14,14 +15,6 @@
 
 namespace mmlu {
 namespace {
-
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) items.push_back(item);
-  return items;
-}
 
 #ifdef MMLU_WITH_CUDA
 void check_cuda(cudaError_t status, const char* call) {
@@ -39,21 +32,6 @@ std::string DeviceChoice::name() const {
 std::string DeviceChoice::describe() const {
   if (!cuda) return "cpu";
   return name() + " (GPU " + physical + ")";
-}
-
-std::vector<int> parse_device_list(const std::string& text) {
-  std::vector<int> devices;
-  for (const std::string& item : split_commas(text)) {
-    char* end = nullptr;
-    long value = std::strtol(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || value < 0 || value > 1023)
-      throw InputError("--devices: expected device ordinals such as 0,1,2,3, got '" + text + "'");
-    devices.push_back(static_cast<int>(value));
-  }
-  if (devices.empty()) throw InputError("--devices: empty device list");
-  if (std::set<int>(devices.begin(), devices.end()).size() != devices.size())
-    throw InputError("--devices: device listed twice in '" + text + "'");
-  return devices;
 }
 
 DeviceChoice choose_device(const std::vector<DeviceView>& node_views, int local_rank,

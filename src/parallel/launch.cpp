@@ -1,4 +1,4 @@
-#include "mmlu/launch.hpp"
+#include "mmlu/parallel/launch.hpp"
 
 #include <ATen/Parallel.h>
 
@@ -7,7 +7,7 @@
 #include <sstream>
 #include <thread>
 
-#include "mmlu/units.hpp"
+#include "mmlu/util/units.hpp"
 
 namespace mmlu {
 namespace {
@@ -52,8 +52,9 @@ std::string human_count(std::uint64_t n) {
 
 }  // namespace
 
-Launch prepare_launch(const Options& options) {
+Launch prepare_launch(const LaunchRequest& asked) {
   Launch launch;
+  launch.request = asked;
   WorldPlaces world = discover_places();
   launch.node = std::move(world.node);
   const int ranks_on_node = launch.node.size();
@@ -62,14 +63,14 @@ Launch prepare_launch(const Options& options) {
 
   const int ranks_per_node =
       agreed(MPI_COMM_WORLD, [&] { return uniform_ranks_per_node(world.places); });
-  launch.config = agreed(MPI_COMM_WORLD, [&] { return load_model_config(options.model); });
-  launch.dtype = options.dtype.value_or(launch.config.torch_dtype);
+  launch.config = agreed(MPI_COMM_WORLD, [&] { return load_model_config(asked.model); });
+  launch.dtype = asked.dtype.value_or(launch.config.torch_dtype);
 
   // A node's ranks decide their devices together: SLURM's one-GPU-per-task binding is only
   // recognisable from all of them.
   const std::vector<DeviceView> node_views = gather_node_views(launch.node.get(), probe_devices());
   launch.device = agreed(MPI_COMM_WORLD, [&] {
-    DeviceChoice choice = choose_device(node_views, local_rank, options.devices, host);
+    DeviceChoice choice = choose_device(node_views, local_rank, asked.devices, host);
     pin_device(choice);
     return choice;
   });
@@ -77,8 +78,8 @@ Launch prepare_launch(const Options& options) {
   launch.device_by_rank = allgather_strings(MPI_COMM_WORLD, launch.device.describe());
 
   // Plan for the smallest device in the job, so every rank's shard fits.
-  std::uint64_t memory = options.device_memory.value_or(0);
-  launch.device_memory_detected = !options.device_memory;
+  std::uint64_t memory = asked.device_memory.value_or(0);
+  launch.device_memory_detected = !asked.device_memory;
   if (!memory) {
     const std::uint64_t mine =
         agreed(MPI_COMM_WORLD, [&] { return device_memory_bytes(launch.device, ranks_on_node); });
@@ -96,8 +97,8 @@ Launch prepare_launch(const Options& options) {
   request.ranks_per_node = ranks_per_node;
   request.device_memory_bytes = memory;
   request.on_gpu = launch.device.cuda;
-  request.requested_tp = options.tp;
-  request.max_batch_tokens = options.max_batch_tokens;
+  request.requested_tp = asked.tp;
+  request.max_batch_tokens = asked.max_batch_tokens;
   launch.plan = agreed(MPI_COMM_WORLD, [&] { return make_plan(request); });
   launch.mapping = agreed(MPI_COMM_WORLD, [&] {
     return Mapping::build(world.places, launch.plan.tp, world.world_rank);
@@ -106,10 +107,11 @@ Launch prepare_launch(const Options& options) {
   return launch;
 }
 
-std::string format_plan(const Launch& l, const Options& options) {
+std::string format_plan(const Launch& l) {
+  const LaunchRequest& asked = l.request;
   const Mapping& m = l.mapping;
   std::ostringstream out;
-  out << "model     " << options.model.string() << "  (" << l.config.architecture << ", "
+  out << "model     " << asked.model.string() << "  (" << l.config.architecture << ", "
       << human_count(parameter_count(l.config)) << " parameters, " << l.config.num_hidden_layers
       << " layers, " << l.config.num_attention_heads << " heads, " << l.config.num_key_value_heads
       << " kv heads)\n";
@@ -118,8 +120,8 @@ std::string format_plan(const Launch& l, const Options& options) {
       << m.nodes() << " node" << (m.nodes() > 1 ? "s" : "") << " (" << m.ranks_per_node()
       << " per node)\n";
   out << "layout    tp=" << l.plan.tp << " dp=" << l.plan.dp
-      << (options.tp == 0 ? "  (auto: smallest tp that fits)"
-                          : "  (--tp " + std::to_string(options.tp) + ")")
+      << (asked.tp == 0 ? "  (auto: smallest tp that fits)"
+                        : "  (--tp " + std::to_string(asked.tp) + ")")
       << "\n";
   out << "memory    " << format_bytes(l.device_memory_bytes) << " per device ("
       << (l.device_memory_detected ? "detected" : "--device-memory") << "), "

@@ -1,9 +1,9 @@
-#include "mmlu/mapping.hpp"
+#include "mmlu/parallel/mapping.hpp"
 
 #include <algorithm>
 #include <map>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 

@@ -1,4 +1,4 @@
-#include "mmlu/mpi.hpp"
+#include "mmlu/parallel/mpi.hpp"
 
 #include <climits>
 

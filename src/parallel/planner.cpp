@@ -1,9 +1,9 @@
-#include "mmlu/planner.hpp"
+#include "mmlu/parallel/planner.hpp"
 
 #include <algorithm>
 
-#include "mmlu/error.hpp"
-#include "mmlu/units.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/units.hpp"
 
 namespace mmlu {
 namespace {

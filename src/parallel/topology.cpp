@@ -1,4 +1,4 @@
-#include "mmlu/topology.hpp"
+#include "mmlu/parallel/topology.hpp"
 
 #include <algorithm>
 

@@ -1,9 +1,9 @@
-#include "mmlu/watchdog.hpp"
+#include "mmlu/parallel/watchdog.hpp"
 
 #include <cstdio>
 #include <cstdlib>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 namespace {

@@ -1,4 +1,4 @@
-#include "mmlu/hdf5_io.hpp"
+#include "mmlu/results/hdf5_io.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

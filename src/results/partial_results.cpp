@@ -1,4 +1,4 @@
-#include "mmlu/partial_results.hpp"
+#include "mmlu/results/partial_results.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,7 +13,7 @@
 #include <set>
 #include <utility>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace fs = std::filesystem;
 

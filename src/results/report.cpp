@@ -1,4 +1,4 @@
-#include "mmlu/report.hpp"
+#include "mmlu/results/report.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,8 @@
 #include <sstream>
 #include <tuple>
 
-#include "mmlu/error.hpp"
-#include "mmlu/subjects.hpp"
+#include "mmlu/data/subjects.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 namespace {

@@ -1,4 +1,4 @@
-#include "mmlu/results.hpp"
+#include "mmlu/results/results.hpp"
 
 #include <fcntl.h>
 #include <hdf5.h>
@@ -6,16 +6,12 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <functional>
 
-#include "mmlu/error.hpp"
-#include "mmlu/hdf5_io.hpp"
-#include "mmlu/json_file.hpp"
-#include "mmlu/mpi.hpp"
-#include "mmlu/safetensors.hpp"
-#include "mmlu/sha256.hpp"
-#include "mmlu/subjects.hpp"
+#include "mmlu/data/subjects.hpp"
+#include "mmlu/parallel/mpi.hpp"
+#include "mmlu/results/hdf5_io.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 namespace {
@@ -316,49 +312,6 @@ ResultsFile read_results_file(const fs::path& path) {
     throw InputError(path.string() + ": not a results file (declares more data than fits)");
   }
   return results;
-}
-
-std::string checkpoint_fingerprint(const fs::path& model_dir) {
-  Sha256 hash;
-  // Regular files only, sizes through error codes: a dangling link or a directory named like a
-  // shard (seen in Hugging Face cache snapshots) is skipped, never an exception.
-  auto add_file = [&](const fs::path& path, std::uintmax_t limit) {
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec)) return;
-    const std::uintmax_t size = fs::file_size(path, ec);
-    if (ec) return;
-    std::ifstream in(path, std::ios::binary);
-    std::string bytes(static_cast<std::size_t>(std::min(limit, size)), '\0');
-    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    bytes.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
-    hash.update(path.filename().string());
-    hash.update(std::to_string(size));
-    hash.update(bytes);
-  };
-  // JSON past kMaxJsonFileBytes is refused by its reader anyway; its size is still hashed.
-  add_file(model_dir / "config.json", kMaxJsonFileBytes);
-  std::vector<fs::path> files;
-  std::error_code ec;
-  for (fs::directory_iterator it(model_dir, ec), end; !ec && it != end; it.increment(ec))
-    if (it->path().extension() == ".safetensors" ||
-        it->path().filename().string().ends_with(".safetensors.index.json"))
-      files.push_back(it->path());
-  std::sort(files.begin(), files.end());
-  for (const fs::path& file : files) {
-    if (file.extension() != ".safetensors") {
-      add_file(file, kMaxJsonFileBytes);
-      continue;
-    }
-    // Opening a FIFO named like a shard would block; the loader names the problem later.
-    if (!fs::is_regular_file(file, ec)) continue;
-    // The header: 8 bytes of length, then that much JSON (names, dtypes, shapes, offsets).
-    std::ifstream in(file, std::ios::binary);
-    unsigned char length_bytes[8] = {};
-    in.read(reinterpret_cast<char*>(length_bytes), 8);
-    const std::uint64_t length = in ? safetensors_header_length(length_bytes) : 0;
-    add_file(file, 8 + std::min(length, kMaxSafetensorsHeader));
-  }
-  return hash.hex_digest();
 }
 
 }  // namespace mmlu

@@ -1,4 +1,4 @@
-#include "mmlu/sweep.hpp"
+#include "mmlu/results/sweep.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -6,10 +6,10 @@
 #include <set>
 #include <sstream>
 
-#include "mmlu/error.hpp"
-#include "mmlu/hdf5_io.hpp"
-#include "mmlu/report.hpp"
-#include "mmlu/results.hpp"
+#include "mmlu/results/hdf5_io.hpp"
+#include "mmlu/results/report.hpp"
+#include "mmlu/results/results.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,11 +1,11 @@
-#include "mmlu/bpe.hpp"
+#include "mmlu/tokenizer/bpe.hpp"
 
 #include <cstdio>
 #include <functional>
 #include <queue>
 
-#include "mmlu/error.hpp"
-#include "mmlu/utf8.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/utf8.hpp"
 
 namespace mmlu {
 

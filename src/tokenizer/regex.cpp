@@ -1,10 +1,10 @@
-#include "mmlu/regex.hpp"
+#include "mmlu/tokenizer/regex.hpp"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "mmlu/error.hpp"
-#include "mmlu/utf8.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/utf8.hpp"
 
 namespace mmlu {
 

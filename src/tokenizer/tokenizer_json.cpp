@@ -11,12 +11,12 @@
 
 #include <utf8proc.h>
 
-#include "mmlu/bpe.hpp"
-#include "mmlu/error.hpp"
-#include "mmlu/json_file.hpp"
-#include "mmlu/regex.hpp"
-#include "mmlu/tokenizer.hpp"
-#include "mmlu/utf8.hpp"
+#include "mmlu/tokenizer/bpe.hpp"
+#include "mmlu/tokenizer/regex.hpp"
+#include "mmlu/tokenizer/tokenizer.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/json_file.hpp"
+#include "mmlu/util/utf8.hpp"
 
 namespace mmlu {
 namespace {

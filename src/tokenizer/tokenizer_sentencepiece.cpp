@@ -1,8 +1,8 @@
 #include <sentencepiece_processor.h>
 
-#include "mmlu/error.hpp"
-#include "mmlu/json_file.hpp"
-#include "mmlu/tokenizer.hpp"
+#include "mmlu/tokenizer/tokenizer.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/json_file.hpp"
 
 namespace mmlu {
 namespace {

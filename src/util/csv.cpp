@@ -1,9 +1,9 @@
-#include "mmlu/csv.hpp"
+#include "mmlu/util/csv.hpp"
 
 #include <algorithm>
 
-#include "mmlu/error.hpp"
-#include "mmlu/utf8.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/utf8.hpp"
 
 namespace mmlu {
 

@@ -1,4 +1,4 @@
-#include "mmlu/json_file.hpp"
+#include "mmlu/util/json_file.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "mmlu/error.hpp"
-#include "mmlu/regular_file.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/regular_file.hpp"
 
 namespace mmlu {
 

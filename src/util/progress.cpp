@@ -1,10 +1,10 @@
-#include "mmlu/progress.hpp"
+#include "mmlu/util/progress.hpp"
 
 #include <unistd.h>
 
 #include <algorithm>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 

@@ -1,9 +1,9 @@
-#include "mmlu/regular_file.hpp"
+#include "mmlu/util/regular_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 

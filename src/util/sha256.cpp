@@ -1,4 +1,4 @@
-#include "mmlu/sha256.hpp"
+#include "mmlu/util/sha256.hpp"
 
 #include <cstdio>
 

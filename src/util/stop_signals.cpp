@@ -1,4 +1,4 @@
-#include "mmlu/stop_signals.hpp"
+#include "mmlu/util/stop_signals.hpp"
 
 #include <atomic>
 

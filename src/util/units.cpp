@@ -1,11 +1,11 @@
-#include "mmlu/units.hpp"
+#include "mmlu/util/units.hpp"
 
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 

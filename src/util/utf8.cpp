@@ -1,4 +1,4 @@
-#include "mmlu/utf8.hpp"
+#include "mmlu/util/utf8.hpp"
 
 namespace mmlu {
 namespace {

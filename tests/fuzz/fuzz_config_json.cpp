@@ -1,7 +1,7 @@
 // config.json parsing on arbitrary text.
 #include "fuzz_target.hpp"
-#include "mmlu/error.hpp"
-#include "mmlu/model_config.hpp"
+#include "mmlu/checkpoint/model_config.hpp"
+#include "mmlu/util/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

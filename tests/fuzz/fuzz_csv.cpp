@@ -1,8 +1,8 @@
 // The CSV reader and the MMLU row rules on arbitrary test files.
 #include "fuzz_target.hpp"
-#include "mmlu/csv.hpp"
-#include "mmlu/error.hpp"
-#include "mmlu/mmlu_data.hpp"
+#include "mmlu/data/mmlu_data.hpp"
+#include "mmlu/util/csv.hpp"
+#include "mmlu/util/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace mmlu;

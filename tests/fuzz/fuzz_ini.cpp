@@ -1,7 +1,7 @@
 // INI option files on arbitrary text.
 #include "fuzz_target.hpp"
-#include "mmlu/error.hpp"
-#include "mmlu/options.hpp"
+#include "mmlu/app/options.hpp"
+#include "mmlu/util/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto path = mmlu::fuzz::write_file("run.ini", mmlu::fuzz::as_text(data, size));

@@ -1,7 +1,7 @@
 // A partial-results file (OUT.partial/, read by --resume) with arbitrary bytes.
 #include "fuzz_target.hpp"
-#include "mmlu/error.hpp"
-#include "mmlu/partial_results.hpp"
+#include "mmlu/results/partial_results.hpp"
+#include "mmlu/util/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const mmlu::RunKey key{"0123456789abcdef", "model", "fp32", "tp=1 dp=1"};

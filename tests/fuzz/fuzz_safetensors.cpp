@@ -1,7 +1,7 @@
 // The safetensors header parser on arbitrary file images.
 #include "fuzz_target.hpp"
-#include "mmlu/error.hpp"
-#include "mmlu/safetensors.hpp"
+#include "mmlu/checkpoint/safetensors.hpp"
+#include "mmlu/util/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

@@ -1,8 +1,8 @@
 // tokenizer.json loading on arbitrary files and, when one loads, encoding and decoding with it.
 #include "fuzz_target.hpp"
-#include "mmlu/error.hpp"
-#include "mmlu/tokenizer.hpp"
-#include "mmlu/utf8.hpp"
+#include "mmlu/tokenizer/tokenizer.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/utf8.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace mmlu;

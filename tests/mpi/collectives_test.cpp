@@ -5,9 +5,9 @@
 
 #include <torch/cuda.h>
 
-#include "mmlu/collectives.hpp"
-#include "mmlu/mapping.hpp"
-#include "mmlu/topology.hpp"
+#include "mmlu/parallel/collectives.hpp"
+#include "mmlu/parallel/mapping.hpp"
+#include "mmlu/parallel/topology.hpp"
 #include "mpi_test_args.hpp"
 
 namespace mmlu {

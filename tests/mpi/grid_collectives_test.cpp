@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "mmlu/mapping.hpp"
-#include "mmlu/topology.hpp"
+#include "mmlu/parallel/mapping.hpp"
+#include "mmlu/parallel/topology.hpp"
 #include "mpi_test_args.hpp"
 
 namespace mmlu {

@@ -5,10 +5,10 @@
 
 #include <cstring>
 
-#include "mmlu/collectives.hpp"
-#include "mmlu/llama_model.hpp"
-#include "mmlu/planner.hpp"
-#include "mmlu/safetensors.hpp"
+#include "mmlu/checkpoint/safetensors.hpp"
+#include "mmlu/model/llama_model.hpp"
+#include "mmlu/parallel/collectives.hpp"
+#include "mmlu/parallel/planner.hpp"
 #include "mpi_test_args.hpp"
 
 namespace mmlu {

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-#include "mmlu/device.hpp"
+#include "mmlu/parallel/device.hpp"
 #include "mpi_test_args.hpp"
 
 namespace mmlu::test {

@@ -1,8 +1,8 @@
-#include "mmlu/device.hpp"
+#include "mmlu/parallel/device.hpp"
 
 #include <gtest/gtest.h>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 namespace {
@@ -91,14 +91,6 @@ TEST(Device, DevicesOptionPicksByLocalRank) {
   EXPECT_NE(
       refusal(same_view(2, std::nullopt, 0), 0, std::vector<int>{0, 1}).find("no CUDA device"),
       std::string::npos);
-}
-
-TEST(Device, ParsesDeviceLists) {
-  EXPECT_EQ(parse_device_list("0,1,3"), (std::vector<int>{0, 1, 3}));
-  EXPECT_THROW(parse_device_list("0,,1"), InputError);
-  EXPECT_THROW(parse_device_list("a"), InputError);
-  EXPECT_THROW(parse_device_list("1,1"), InputError);
-  EXPECT_THROW(parse_device_list("-1"), InputError);
 }
 
 }  // namespace

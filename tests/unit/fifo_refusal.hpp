@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 

@@ -2,7 +2,7 @@
 // is a distinct integer, written here, so each stacked row and column slice can be traced to its
 // source. The checkpoint is all F32 (stacked parts copied in place) or mixes BF16 and F32 (parts
 // converted one by one); it is loaded in fp32 and in bf16.
-#include "mmlu/llama_weights.hpp"
+#include "mmlu/model/llama_weights.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,8 +10,8 @@
 #include <fstream>
 #include <map>
 
-#include "mmlu/model_config.hpp"
-#include "mmlu/safetensors.hpp"
+#include "mmlu/checkpoint/model_config.hpp"
+#include "mmlu/checkpoint/safetensors.hpp"
 #include "safetensors_bytes.hpp"
 
 namespace mmlu {

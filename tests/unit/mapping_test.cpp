@@ -1,10 +1,10 @@
-#include "mmlu/mapping.hpp"
+#include "mmlu/parallel/mapping.hpp"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 namespace {

@@ -4,11 +4,11 @@
 
 #include <fstream>
 
-#include "mmlu/csv.hpp"
-#include "mmlu/error.hpp"
-#include "mmlu/mmlu_data.hpp"
-#include "mmlu/sha256.hpp"
-#include "mmlu/subjects.hpp"
+#include "mmlu/data/mmlu_data.hpp"
+#include "mmlu/data/subjects.hpp"
+#include "mmlu/util/csv.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/sha256.hpp"
 
 namespace mmlu {
 namespace {

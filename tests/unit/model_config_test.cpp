@@ -1,12 +1,12 @@
-#include "mmlu/model_config.hpp"
+#include "mmlu/checkpoint/model_config.hpp"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "fifo_refusal.hpp"
-#include "mmlu/error.hpp"
-#include "mmlu/json_file.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/json_file.hpp"
 
 namespace mmlu {
 namespace {

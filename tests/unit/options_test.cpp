@@ -1,10 +1,10 @@
-#include "mmlu/options.hpp"
+#include "mmlu/app/options.hpp"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 namespace {
@@ -132,6 +132,14 @@ TEST_F(OptionsTest, HelpListsEveryOptionWithDefaults) {
     EXPECT_NE(help.find(name), std::string::npos) << name;
   EXPECT_NE(help.find("(=auto)"), std::string::npos);
   EXPECT_TRUE(parse({"--help"}).help);
+}
+
+TEST(Options, ParsesDeviceLists) {
+  EXPECT_EQ(parse_device_list("0,1,3"), (std::vector<int>{0, 1, 3}));
+  EXPECT_THROW(parse_device_list("0,,1"), InputError);
+  EXPECT_THROW(parse_device_list("a"), InputError);
+  EXPECT_THROW(parse_device_list("1,1"), InputError);
+  EXPECT_THROW(parse_device_list("-1"), InputError);
 }
 
 }  // namespace

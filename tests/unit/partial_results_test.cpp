@@ -5,8 +5,8 @@
 
 #include <fstream>
 
-#include "mmlu/error.hpp"
-#include "mmlu/partial_results.hpp"
+#include "mmlu/results/partial_results.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 namespace {

@@ -1,9 +1,9 @@
-#include "mmlu/planner.hpp"
+#include "mmlu/parallel/planner.hpp"
 
 #include <gtest/gtest.h>
 
-#include "mmlu/error.hpp"
-#include "mmlu/units.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/units.hpp"
 #include "test_configs.hpp"
 
 namespace mmlu {

@@ -6,9 +6,9 @@
 #include <numeric>
 #include <set>
 
-#include "mmlu/error.hpp"
-#include "mmlu/prompt.hpp"
-#include "mmlu/schedule.hpp"
+#include "mmlu/data/prompt.hpp"
+#include "mmlu/eval/schedule.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 namespace {

@@ -4,9 +4,9 @@
 
 #include <fstream>
 
-#include "mmlu/error.hpp"
-#include "mmlu/report.hpp"
-#include "mmlu/results.hpp"
+#include "mmlu/results/report.hpp"
+#include "mmlu/results/results.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 namespace {

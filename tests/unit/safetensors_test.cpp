@@ -1,5 +1,5 @@
 // The safetensors reader against well-formed and hostile files, each built byte by byte here.
-#include "mmlu/safetensors.hpp"
+#include "mmlu/checkpoint/safetensors.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "fifo_refusal.hpp"
-#include "mmlu/error.hpp"
-#include "mmlu/json_file.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/json_file.hpp"
 #include "safetensors_bytes.hpp"
 
 namespace mmlu {

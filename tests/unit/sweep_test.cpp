@@ -7,9 +7,9 @@
 #include <map>
 #include <sstream>
 
-#include "mmlu/error.hpp"
-#include "mmlu/results.hpp"
-#include "mmlu/sweep.hpp"
+#include "mmlu/results/results.hpp"
+#include "mmlu/results/sweep.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 namespace {

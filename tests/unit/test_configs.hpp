@@ -2,7 +2,7 @@
 // Model shapes for tests, as their Hugging Face config.json files give them.
 #include <string>
 
-#include "mmlu/model_config.hpp"
+#include "mmlu/checkpoint/model_config.hpp"
 
 namespace mmlu::test {
 

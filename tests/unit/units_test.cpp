@@ -1,9 +1,9 @@
-#include "mmlu/units.hpp"
+#include "mmlu/util/units.hpp"
 
 #include <gtest/gtest.h>
 
-#include "mmlu/dtype.hpp"
-#include "mmlu/error.hpp"
+#include "mmlu/checkpoint/dtype.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 namespace {

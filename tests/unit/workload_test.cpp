@@ -5,8 +5,8 @@
 #include <map>
 #include <set>
 
-#include "mmlu/evaluation.hpp"
-#include "mmlu/synthetic.hpp"
+#include "mmlu/data/synthetic.hpp"
+#include "mmlu/eval/prefix_groups.hpp"
 
 namespace mmlu {
 namespace {

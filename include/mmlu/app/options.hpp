@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "mmlu/dtype.hpp"
+#include "mmlu/checkpoint/dtype.hpp"
 
 namespace mmlu {
 
@@ -49,6 +49,9 @@ struct Options {
 // in an INI file are relative to the file. Throws InputError naming the option or file.
 Options parse_options(int argc, const char* const* argv,
                       const std::filesystem::path& default_config);
+
+// Parses --devices "0,1,3". Throws InputError naming --devices.
+std::vector<int> parse_device_list(const std::string& text);
 
 // The --help text: every option with its default.
 std::string options_help();

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "mmlu/dtype.hpp"
+#include "mmlu/checkpoint/dtype.hpp"
 
 namespace mmlu {
 

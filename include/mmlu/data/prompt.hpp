@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "mmlu/mmlu_data.hpp"
-#include "mmlu/tokenizer.hpp"
+#include "mmlu/data/mmlu_data.hpp"
+#include "mmlu/tokenizer/tokenizer.hpp"
 
 namespace mmlu {
 
@@ -45,5 +45,15 @@ class PromptBuilder {
   int shots_;
   std::array<std::int64_t, 4> answer_ids_{};
 };
+
+struct TokenizedQuestion {
+  std::int32_t subject = 0;
+  std::int64_t question = 0;  // position in the subject's eval list
+  PromptTokens prompt;
+};
+
+// Every question of the data set, subjects in order.
+std::vector<TokenizedQuestion> tokenize_questions(const Dataset& data,
+                                                  const PromptBuilder& prompts);
 
 }  // namespace mmlu

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "mmlu/evaluation.hpp"
-#include "mmlu/mmlu_data.hpp"
+#include "mmlu/data/mmlu_data.hpp"
+#include "mmlu/data/prompt.hpp"
 
 namespace mmlu {
 

@@ -7,9 +7,9 @@
 
 #include <vector>
 
-#include "mmlu/collectives.hpp"
-#include "mmlu/llama_weights.hpp"
-#include "mmlu/model_config.hpp"
+#include "mmlu/checkpoint/model_config.hpp"
+#include "mmlu/model/llama_weights.hpp"
+#include "mmlu/parallel/collectives.hpp"
 
 namespace mmlu {
 

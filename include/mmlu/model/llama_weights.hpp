@@ -9,8 +9,8 @@
 
 #include <vector>
 
-#include "mmlu/model_config.hpp"
-#include "mmlu/safetensors.hpp"
+#include "mmlu/checkpoint/model_config.hpp"
+#include "mmlu/checkpoint/safetensors.hpp"
 
 namespace mmlu {
 

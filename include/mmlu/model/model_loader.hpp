@@ -2,12 +2,13 @@
 // The load step of a job: every rank maps the checkpoint, copies its own tensor-parallel shard
 // onto its device, and joins its TP group's collectives. Agreed among all ranks, so a bad
 // checkpoint ends the job with one message.
+#include <filesystem>
 #include <memory>
 
-#include "mmlu/collectives.hpp"
-#include "mmlu/launch.hpp"
-#include "mmlu/llama_model.hpp"
-#include "mmlu/safetensors.hpp"
+#include "mmlu/checkpoint/safetensors.hpp"
+#include "mmlu/model/llama_model.hpp"
+#include "mmlu/parallel/collectives.hpp"
+#include "mmlu/parallel/launch.hpp"
 
 namespace mmlu {
 
@@ -27,8 +28,14 @@ struct LoadedModel {
   LoadReport report;
 };
 
+struct LoadRequest {
+  std::filesystem::path model;         // the checkpoint directory
+  bool synthetic_weights = false;      // random weights of config.json's shape, no checkpoint
+  bool split_prefix_attention = true;  // LlamaModel::set_split_prefix_attention
+};
+
 // Collective over MPI_COMM_WORLD.
-LoadedModel load_model(const Launch& launch, const Options& options);
+LoadedModel load_model(const Launch& launch, const LoadRequest& request);
 
 // One line per rank: load time, shard bytes, peak resident memory. Collective; rank 0 gets the
 // text, the others an empty string.

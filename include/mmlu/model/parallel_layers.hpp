@@ -2,7 +2,7 @@
 // Tensor-parallel building blocks named after the split they assume (as in Megatron-LM).
 #include <torch/types.h>
 
-#include "mmlu/collectives.hpp"
+#include "mmlu/parallel/collectives.hpp"
 
 namespace mmlu {
 

@@ -3,7 +3,7 @@
 // configured scaling (linear, dynamic NTK, llama3), applied in the rotate_half layout.
 #include <torch/types.h>
 
-#include "mmlu/model_config.hpp"
+#include "mmlu/checkpoint/model_config.hpp"
 
 namespace mmlu {
 

@@ -7,7 +7,7 @@
 
 #include <memory>
 
-#include "mmlu/device.hpp"
+#include "mmlu/parallel/device.hpp"
 
 namespace mmlu {
 

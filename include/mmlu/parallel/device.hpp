@@ -37,9 +37,6 @@ DeviceChoice choose_device(const std::vector<DeviceView>& node_views, int local_
                            const std::optional<std::vector<int>>& devices_option,
                            const std::string& host);
 
-// Parses "0,1,3". Throws InputError naming --devices.
-std::vector<int> parse_device_list(const std::string& text);
-
 // This process's view: CUDA_VISIBLE_DEVICES and the runtime's device count (0 without CUDA or
 // without a driver; a driver that is there but unusable is a cuda_failure).
 DeviceView probe_devices();

@@ -7,7 +7,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu {
 

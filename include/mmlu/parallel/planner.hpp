@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "mmlu/dtype.hpp"
-#include "mmlu/model_config.hpp"
+#include "mmlu/checkpoint/dtype.hpp"
+#include "mmlu/checkpoint/model_config.hpp"
 
 namespace mmlu {
 

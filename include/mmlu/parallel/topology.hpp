@@ -3,8 +3,8 @@
 // the planner has chosen tp.
 #include <vector>
 
-#include "mmlu/mapping.hpp"
-#include "mmlu/mpi.hpp"
+#include "mmlu/parallel/mapping.hpp"
+#include "mmlu/parallel/mpi.hpp"
 
 namespace mmlu {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "mmlu/error.hpp"
+#include "mmlu/util/error.hpp"
 
 namespace mmlu::hdf5 {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "mmlu/question_result.hpp"
+#include "mmlu/eval/question_result.hpp"
 
 namespace mmlu {
 

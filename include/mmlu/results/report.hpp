@@ -5,7 +5,7 @@
 #include <map>
 #include <string>
 
-#include "mmlu/results.hpp"
+#include "mmlu/results/results.hpp"
 
 namespace mmlu {
 

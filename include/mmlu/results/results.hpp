@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "mmlu/question_result.hpp"
+#include "mmlu/eval/question_result.hpp"
 
 namespace mmlu {
 
@@ -66,9 +66,5 @@ struct ResultsFile {
 
 // Throws InputError naming the file when it is not a results file.
 ResultsFile read_results_file(const std::filesystem::path& path);
-
-// SHA-256 of what identifies a checkpoint cheaply: config.json, the weight index, and each
-// safetensors file's name, size and header.
-std::string checkpoint_fingerprint(const std::filesystem::path& model_dir);
 
 }  // namespace mmlu
