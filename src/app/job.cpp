@@ -10,17 +10,8 @@ namespace mmlu {
 namespace {
 
 void print_error(const std::string& program, const std::string& message) {
-  int rank = 0, size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  std::string where;
-  if (size > 1) {
-    char host[MPI_MAX_PROCESSOR_NAME];
-    int length = 0;
-    MPI_Get_processor_name(host, &length);
-    where = "rank " + std::to_string(rank) + " on " + std::string(host, length) + ": ";
-  }
-  std::fprintf(stderr, "%s: %s%s\n", program.c_str(), where.c_str(), message.c_str());
+  std::fprintf(stderr, "%s: %s%s\n", program.c_str(), rank_prefix_for_errors().c_str(),
+               message.c_str());
   std::fflush(stderr);
 }
 
@@ -40,9 +31,7 @@ int run_mpi_job(const std::string& program, int argc, char** argv,
     return body(argc, argv);
   } catch (const AgreedError& e) {
     // Every rank holds this error: rank 0 speaks for all and everyone leaves MPI cleanly.
-    int rank = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (rank == 0) {
+    if (is_world_leader()) {
       std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
       std::fflush(stderr);
     }
@@ -54,8 +43,7 @@ int run_mpi_job(const std::string& program, int argc, char** argv,
     print_error(program, e.what());
   }
   // Only this rank knows: its peers may be blocked in a collective, so end the whole job.
-  MPI_Abort(MPI_COMM_WORLD, code);
-  return code;
+  abort_job(code);
 }
 
 int run_tool(const std::string& program, int argc, char** argv,

@@ -55,4 +55,19 @@ std::string checkpoint_fingerprint(const fs::path& model_dir) {
   return hash.hex_digest();
 }
 
+std::string weights_identity(const fs::path& model_dir, const std::string& fingerprint) {
+  std::error_code ec;
+  std::string id = fingerprint + " at " + fs::weakly_canonical(model_dir, ec).string();
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(model_dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".safetensors") files.push_back(it->path());
+  std::sort(files.begin(), files.end());
+  for (const fs::path& f : files) {
+    const auto size = fs::file_size(f, ec);
+    const auto time = fs::last_write_time(f, ec).time_since_epoch().count();
+    id += " " + f.filename().string() + ":" + std::to_string(size) + ":" + std::to_string(time);
+  }
+  return id;
+}
+
 }  // namespace mmlu

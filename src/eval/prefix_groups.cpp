@@ -42,6 +42,19 @@ std::vector<PrefixGroup> prefix_groups(const std::vector<TokenizedQuestion>& que
   return groups;
 }
 
+std::int64_t tokens_to_compute(const std::vector<TokenizedQuestion>& questions,
+                               const std::vector<PrefixGroup>& groups) {
+  std::int64_t computed = 0;
+  for (const PrefixGroup& g : groups) {
+    computed += g.prefix_length;
+    for (std::int64_t item : g.items)
+      computed +=
+          static_cast<std::int64_t>(questions[static_cast<std::size_t>(item)].prompt.ids.size()) -
+          g.prefix_length;
+  }
+  return computed;
+}
+
 std::vector<WorkChunk> chunks_for_group(const std::vector<TokenizedQuestion>& questions,
                                         const std::vector<PrefixGroup>& groups, int dp_rank,
                                         int dp_size, const std::vector<char>& done) {
@@ -49,11 +62,7 @@ std::vector<WorkChunk> chunks_for_group(const std::vector<TokenizedQuestion>& qu
     return static_cast<std::int64_t>(questions[static_cast<std::size_t>(item)].prompt.ids.size()) -
            g.prefix_length;
   };
-  std::int64_t total = 0;
-  for (const PrefixGroup& g : groups) {
-    total += g.prefix_length;
-    for (std::int64_t item : g.items) total += suffix(g, item);
-  }
+  const std::int64_t total = tokens_to_compute(questions, groups);
   // Pieces of about an eighth of a data-parallel group's load balance within a few percent
   // while recomputing each prefix only a few times.
   const std::int64_t target =

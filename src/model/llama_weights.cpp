@@ -3,26 +3,13 @@
 #include <cstring>
 #include <mutex>
 
+#include "mmlu/model/torch_dtype.hpp"
 #include "mmlu/parallel/planner.hpp"
 #include "mmlu/util/error.hpp"
+#include "mmlu/util/hash.hpp"
 
 namespace mmlu {
 namespace {
-
-torch::ScalarType torch_type(StDType dtype) {
-  switch (dtype) {
-    case StDType::kF32:
-      return torch::kFloat32;
-    case StDType::kF16:
-      return torch::kHalf;
-    case StDType::kBF16:
-      return torch::kBFloat16;
-    case StDType::kF64:
-      return torch::kFloat64;
-    default:
-      return torch::kByte;  // refused by the caller
-  }
-}
 
 std::string shape_string(const std::vector<std::int64_t>& shape) {
   std::string s = "[";
@@ -49,7 +36,7 @@ class ShardReader {
     if (dim == 0) return stacked({{name, shape, start, length}});
     const TensorRef ref = checked(name, shape);
     const std::uint64_t element = st_dtype_bytes(ref.info->dtype);
-    torch::Tensor out = torch::zeros({shape[0], length}, torch_type(ref.info->dtype));
+    torch::Tensor out = torch::zeros({shape[0], length}, torch_dtype(ref.info->dtype));
     const std::int64_t available = std::max<std::int64_t>(0, std::min(length, shape[1] - start));
     const std::uint8_t* src = ref.bytes();
     auto* dst = static_cast<std::uint8_t*>(out.data_ptr());
@@ -76,14 +63,14 @@ class ShardReader {
       shape[0] += p.length;
     }
     // Parts of mixed dtypes (rare) are converted straight to the run's dtype, as lone tensors are.
-    torch::ScalarType dtype = torch_type(refs.front().info->dtype);
+    torch::ScalarType dtype = torch_dtype(refs.front().info->dtype);
     for (const TensorRef& ref : refs)
-      if (torch_type(ref.info->dtype) != dtype) dtype = spec_.dtype;
+      if (torch_dtype(ref.info->dtype) != dtype) dtype = spec_.dtype;
     torch::Tensor out = torch::zeros(shape, dtype);
     std::int64_t first = 0;
     for (std::size_t i = 0; i < parts.size(); ++i) {
       torch::Tensor rows = out.narrow(0, first, parts[i].length);
-      const torch::ScalarType own = torch_type(refs[i].info->dtype);
+      const torch::ScalarType own = torch_dtype(refs[i].info->dtype);
       if (own == dtype) {
         copy_rows(refs[i], parts[i], rows);
       } else {
@@ -118,7 +105,7 @@ class ShardReader {
     if (info.shape != shape)
       throw InputError(where + " has shape " + shape_string(info.shape) +
                        " but config.json implies " + shape_string(shape));
-    if (torch_type(info.dtype) == torch::kByte)
+    if (!loads_as_weights(info.dtype))
       throw InputError(where + " has dtype " + st_dtype_name(info.dtype) +
                        ", not a floating-point type this loader converts");
     return ref;
@@ -182,8 +169,8 @@ class RandomShardSource {
     if (name.ends_with("norm.weight")) return torch::ones(shape, options);
     // Each tensor from its own seed (its name and TP rank), so every run, whatever else drew
     // random numbers before, gets the same weights: runs can be compared and resumed.
-    std::uint64_t seed = 1469598103934665603ull ^ static_cast<std::uint64_t>(spec_.tp_rank);
-    for (char c : name) seed = (seed ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    const std::uint64_t seed =
+        Fnv1a(Fnv1a::kOffsetBasis ^ static_cast<std::uint64_t>(spec_.tp_rank)).text(name).value();
     at::Generator generator = at::globalContext().defaultGenerator(spec_.device);
     {
       std::lock_guard<std::mutex> lock(generator.mutex());

@@ -1,6 +1,5 @@
 #include "mmlu/model/model_loader.hpp"
 
-#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -8,9 +7,9 @@
 #include <cstdio>
 #include <sstream>
 
-#include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
+#include "mmlu/model/torch_dtype.hpp"
 #include "mmlu/util/units.hpp"
 
 namespace mmlu {
@@ -24,40 +23,10 @@ std::uint64_t peak_rss_bytes() {
 
 }  // namespace
 
-torch::ScalarType torch_dtype(DType dtype) {
-  switch (dtype) {
-    case DType::kFloat32:
-      return torch::kFloat32;
-    case DType::kBFloat16:
-      return torch::kBFloat16;
-    case DType::kFloat16:
-      return torch::kHalf;
-  }
-  return torch::kFloat32;
-}
-
-// Intra-op threads for a CPU rank: the node's CPUs shared among its ranks, and never more than
-// the CPUs the launcher bound this rank to (Open MPI binds one or two ranks to one core each by
-// default: more threads than that only contend).
-int cpu_threads(int local_ranks, bool* bound_narrower) {
-  const long online = sysconf(_SC_NPROCESSORS_ONLN);
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  const int allowed =
-      sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : static_cast<int>(online);
-  const int share = static_cast<int>(std::max<long>(1, online / std::max(1, local_ranks)));
-  *bound_narrower = allowed < share;
-  return std::max(1, std::min(allowed, share));
-}
-
 LoadedModel load_model(const Launch& launch, const LoadRequest& asked) {
   const auto start = std::chrono::steady_clock::now();
   LoadedModel loaded;
-  if (!launch.device.cuda) {
-    loaded.report.cpu_threads =
-        cpu_threads(launch.mapping.ranks_per_node(), &loaded.report.cpu_bound_narrower);
-    at::set_num_threads(loaded.report.cpu_threads);
-  }
+  loaded.report.cpu_threads = launch.cpu.threads;
   const RankLayout& me = launch.mapping.self();
   const torch::Device device =
       launch.device.cuda ? torch::Device(torch::kCUDA, launch.device.ordinal) : torch::kCPU;

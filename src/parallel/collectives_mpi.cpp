@@ -40,8 +40,8 @@ bool is_half(const torch::Tensor& t) {
 class MpiCollectives : public Collectives {
  public:
   explicit MpiCollectives(MPI_Comm comm) : comm_(comm) {
-    check_mpi(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
-    check_mpi(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
+    rank_ = rank_of(comm_);
+    size_ = size_of(comm_);
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
@@ -110,9 +110,7 @@ std::unique_ptr<Collectives> make_mpi_collectives(MPI_Comm comm) {
 }
 
 std::unique_ptr<Collectives> make_collectives(MPI_Comm comm, const DeviceChoice& device) {
-  int size = 0;
-  check_mpi(MPI_Comm_size(comm, &size), "MPI_Comm_size");
-  if (size == 1) return make_single_rank_collectives();
+  if (size_of(comm) == 1) return make_single_rank_collectives();
   return device.cuda ? make_nccl_collectives(comm) : make_mpi_collectives(comm);
 }
 

@@ -48,8 +48,8 @@ void check_operand(const torch::Tensor& t) {
 class NcclCollectives : public Collectives {
  public:
   explicit NcclCollectives(MPI_Comm comm) {
-    check_mpi(MPI_Comm_rank(comm, &rank_), "MPI_Comm_rank");
-    check_mpi(MPI_Comm_size(comm, &size_), "MPI_Comm_size");
+    rank_ = rank_of(comm);
+    size_ = size_of(comm);
     // Each step is agreed, so one rank's failure cannot leave its peers waiting in a collective.
     agreed(comm, [] {
       int devices = 0;
@@ -63,7 +63,7 @@ class NcclCollectives : public Collectives {
     agreed(comm, [&] {
       if (rank_ == 0) check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
     });
-    check_mpi(MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, comm), "MPI_Bcast");
+    mmlu::broadcast(comm, id, 0);
     agreed(comm,
            [&] { check_nccl(ncclCommInitRank(&comm_, size_, id, rank_), "ncclCommInitRank"); });
   }

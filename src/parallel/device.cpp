@@ -1,7 +1,11 @@
 #include "mmlu/parallel/device.hpp"
 
+#include <sched.h>
 #include <unistd.h>
 
+#include <ATen/Parallel.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 #include <sstream>
@@ -126,6 +130,20 @@ void pin_device(const DeviceChoice& choice) {
 #else
   throw Error("built without CUDA, cannot use " + choice.name());
 #endif
+}
+
+CpuThreads set_cpu_threads(int ranks_on_node) {
+  const long online = sysconf(_SC_NPROCESSORS_ONLN);
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const int allowed =
+      sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : static_cast<int>(online);
+  const int share = static_cast<int>(std::max<long>(1, online / std::max(1, ranks_on_node)));
+  CpuThreads cpu;
+  cpu.bound_narrower = allowed < share;
+  cpu.threads = std::max(1, std::min(allowed, share));
+  at::set_num_threads(cpu.threads);
+  return cpu;
 }
 
 std::uint64_t device_memory_bytes(const DeviceChoice& choice, int ranks_on_node) {

@@ -1,7 +1,5 @@
 #include "mmlu/parallel/launch.hpp"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
@@ -12,19 +10,11 @@
 namespace mmlu {
 namespace {
 
-// CPU ranks on one node share its cores: give each its slice so they do not oversubscribe.
-void share_cpu_threads(int ranks_on_node) {
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  at::set_num_threads(static_cast<int>(std::max(1u, cores / std::max(1, ranks_on_node))));
-}
-
 // Every rank's view of the devices on this node, indexed by node-local rank.
 std::vector<DeviceView> gather_node_views(MPI_Comm node, const DeviceView& mine) {
-  int size = 0;
-  check_mpi(MPI_Comm_size(node, &size), "MPI_Comm_size");
-  const int numbers[2] = {mine.runtime_device_count, mine.cuda_visible_devices ? 1 : 0};
-  std::vector<int> all(2 * size);
-  check_mpi(MPI_Allgather(numbers, 2, MPI_INT, all.data(), 2, MPI_INT, node), "MPI_Allgather");
+  const int size = size_of(node);
+  const std::vector<int> all =
+      allgather_ints(node, {mine.runtime_device_count, mine.cuda_visible_devices ? 1 : 0});
   const std::vector<std::string> visible =
       allgather_strings(node, mine.cuda_visible_devices.value_or(""));
   std::vector<DeviceView> views(size);
@@ -74,7 +64,7 @@ Launch prepare_launch(const LaunchRequest& asked) {
     pin_device(choice);
     return choice;
   });
-  if (!launch.device.cuda) share_cpu_threads(ranks_on_node);
+  if (!launch.device.cuda) launch.cpu = set_cpu_threads(ranks_on_node);
   launch.device_by_rank = allgather_strings(MPI_COMM_WORLD, launch.device.describe());
 
   // Plan for the smallest device in the job, so every rank's shard fits.
@@ -83,10 +73,7 @@ Launch prepare_launch(const LaunchRequest& asked) {
   if (!memory) {
     const std::uint64_t mine =
         agreed(MPI_COMM_WORLD, [&] { return device_memory_bytes(launch.device, ranks_on_node); });
-    unsigned long long smallest = mine;
-    check_mpi(MPI_Allreduce(&mine, &smallest, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, MPI_COMM_WORLD),
-              "MPI_Allreduce");
-    memory = smallest;
+    memory = min_over(MPI_COMM_WORLD, mine);
   }
   launch.device_memory_bytes = memory;
 

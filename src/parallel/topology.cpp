@@ -6,31 +6,15 @@ namespace mmlu {
 
 WorldPlaces discover_places() {
   WorldPlaces w;
-  int world_size = 0;
-  check_mpi(MPI_Comm_rank(MPI_COMM_WORLD, &w.world_rank), "MPI_Comm_rank");
-  check_mpi(MPI_Comm_size(MPI_COMM_WORLD, &world_size), "MPI_Comm_size");
-
-  MPI_Comm node = MPI_COMM_NULL;
-  check_mpi(
-      MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, w.world_rank, MPI_INFO_NULL, &node),
-      "MPI_Comm_split_type");
-  w.node = Communicator(node);
+  w.world_rank = rank_of(MPI_COMM_WORLD);
+  const int world_size = size_of(MPI_COMM_WORLD);
+  w.node = split_by_node(MPI_COMM_WORLD, w.world_rank);
   const int local_rank = w.node.rank();
 
   // A node is named by its lowest world rank, which every rank of it can compute.
-  int leader = 0;
-  check_mpi(MPI_Allreduce(&w.world_rank, &leader, 1, MPI_INT, MPI_MIN, node), "MPI_Allreduce");
-
-  char name[MPI_MAX_PROCESSOR_NAME];
-  int name_length = 0;
-  check_mpi(MPI_Get_processor_name(name, &name_length), "MPI_Get_processor_name");
-
-  int mine[2] = {leader, local_rank};
-  std::vector<int> all(2 * world_size);
-  check_mpi(MPI_Allgather(mine, 2, MPI_INT, all.data(), 2, MPI_INT, MPI_COMM_WORLD),
-            "MPI_Allgather");
-  const std::vector<std::string> hosts =
-      allgather_strings(MPI_COMM_WORLD, std::string(name, name_length));
+  const int leader = min_over(w.node.get(), w.world_rank);
+  const std::vector<int> all = allgather_ints(MPI_COMM_WORLD, {leader, local_rank});
+  const std::vector<std::string> hosts = allgather_strings(MPI_COMM_WORLD, processor_name());
 
   std::vector<int> leaders;
   for (int r = 0; r < world_size; ++r) leaders.push_back(all[2 * r]);
@@ -48,12 +32,9 @@ WorldPlaces discover_places() {
 
 GridComms split_grid(const Mapping& mapping) {
   const RankLayout& me = mapping.self();
-  MPI_Comm tp = MPI_COMM_NULL, dp = MPI_COMM_NULL;
-  check_mpi(MPI_Comm_split(MPI_COMM_WORLD, me.dp_rank, me.tp_rank, &tp), "MPI_Comm_split");
   GridComms comms;
-  comms.tp = Communicator(tp);
-  check_mpi(MPI_Comm_split(MPI_COMM_WORLD, me.tp_rank, me.dp_rank, &dp), "MPI_Comm_split");
-  comms.dp = Communicator(dp);
+  comms.tp = split(MPI_COMM_WORLD, me.dp_rank, me.tp_rank);
+  comms.dp = split(MPI_COMM_WORLD, me.tp_rank, me.dp_rank);
   return comms;
 }
 

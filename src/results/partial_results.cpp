@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "mmlu/util/error.hpp"
+#include "mmlu/util/hash.hpp"
 
 namespace fs = std::filesystem;
 
@@ -26,12 +27,6 @@ constexpr std::uint32_t kBlockMagic = 0x314B4C42;  // "BLK1"
 constexpr std::uint32_t kMaxKeyBytes = 1 << 16;
 constexpr const char* kPrefix = "attempt-";
 constexpr const char* kSuffix = ".bin";
-
-std::uint64_t fnv1a(const void* data, std::size_t bytes, std::uint64_t h = 1469598103934665603ull) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (std::size_t i = 0; i < bytes; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  return h;
-}
 
 std::string key_text(const RunKey& key) {
   return "work=" + key.work + "\nmodel=" + key.model + "\ndtype=" + key.dtype +
@@ -143,7 +138,7 @@ void PartialWriter::append(const std::vector<QuestionResult>& block) {
   if (block.empty()) return;
   const auto count = static_cast<std::uint32_t>(block.size());
   const std::size_t bytes = block.size() * sizeof(QuestionResult);
-  const std::uint64_t sum = fnv1a(block.data(), bytes, fnv1a(&count, 4));
+  const std::uint64_t sum = Fnv1a().bytes(&count, 4).bytes(block.data(), bytes).value();
   // One write for the whole block, so a kill leaves it complete or visibly short.
   std::string buffer;
   buffer.reserve(8 + bytes + 8);
@@ -209,8 +204,10 @@ PartialResults parse_partial_file(const std::string& bytes, const fs::path& file
     std::vector<QuestionResult> block;
     if (whole) {
       block.resize(count);
-      whole = take(block.data(), count * sizeof(QuestionResult)) && take(&sum, 8) &&
-              sum == fnv1a(block.data(), count * sizeof(QuestionResult), fnv1a(&count, 4));
+      whole =
+          take(block.data(), count * sizeof(QuestionResult)) && take(&sum, 8) &&
+          sum ==
+              Fnv1a().bytes(&count, 4).bytes(block.data(), count * sizeof(QuestionResult)).value();
     }
     if (!whole) {
       // Only the last block can be short (a kill during the write); stop reading there.

@@ -175,24 +175,8 @@ Summary summarize(const std::vector<std::string>& subject_names,
 
 std::vector<QuestionResult> gather_results(MPI_Comm comm, const std::vector<QuestionResult>& mine,
                                            bool contribute) {
-  int rank = 0, size = 1;
-  check_mpi(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank");
-  check_mpi(MPI_Comm_size(comm, &size), "MPI_Comm_size");
-  const int bytes = contribute ? static_cast<int>(mine.size() * sizeof(QuestionResult)) : 0;
-  std::vector<int> counts(static_cast<std::size_t>(size)), offsets(static_cast<std::size_t>(size));
-  check_mpi(MPI_Gather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm), "MPI_Gather");
-  std::vector<QuestionResult> all;
-  if (rank == 0) {
-    std::int64_t total = 0;
-    for (int r = 0; r < size; ++r) {
-      offsets[static_cast<std::size_t>(r)] = static_cast<int>(total);
-      total += counts[static_cast<std::size_t>(r)];
-    }
-    all.resize(static_cast<std::size_t>(total) / sizeof(QuestionResult));
-  }
-  check_mpi(MPI_Gatherv(mine.data(), bytes, MPI_BYTE, all.data(), counts.data(), offsets.data(),
-                        MPI_BYTE, 0, comm),
-            "MPI_Gatherv");
+  std::vector<QuestionResult> all =
+      gather_to_root(comm, contribute ? mine : std::vector<QuestionResult>{}, 0);
   std::sort(all.begin(), all.end(), [](const QuestionResult& a, const QuestionResult& b) {
     return a.subject != b.subject ? a.subject < b.subject : a.index < b.index;
   });

@@ -1,12 +1,17 @@
-// Prefix groups and their split across data-parallel groups, and the synthetic MMLU-shaped
-// workload the benchmarks run.
+// Prefix groups and their split across data-parallel groups, the synthetic MMLU-shaped workload
+// the benchmarks run, and a run's prepared workload (read, tokenised, checked, digested, dumped).
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <set>
 
 #include "mmlu/data/synthetic.hpp"
+#include "mmlu/data/workload.hpp"
 #include "mmlu/eval/prefix_groups.hpp"
+#include "mmlu/util/error.hpp"
+#include "mmlu/util/json_file.hpp"
+#include "temp_dir.hpp"
 
 namespace mmlu {
 namespace {
@@ -33,6 +38,14 @@ TEST(PrefixGroups, LongestCommonPrefixPerSubjectAndShots) {
   EXPECT_EQ(groups[2].prefix_length, 0);  // alone at 4 shots
   EXPECT_EQ(groups[3].prefix_length, 0);
   for (const auto& g : prefix_groups(questions, false)) EXPECT_EQ(g.prefix_length, 0);
+}
+
+TEST(PrefixGroups, TokensToComputeCountEachPrefixOnce) {
+  const std::vector<TokenizedQuestion> questions{prompt(0, {1, 5, 6, 7, 8}),
+                                                 prompt(0, {1, 5, 6, 9}), prompt(1, {1, 2, 3})};
+  // Reused: 1 5 6 once, then 7 8 and 9; subject 1 alone keeps its whole prompt.
+  EXPECT_EQ(tokens_to_compute(questions, prefix_groups(questions, true)), 3 + 2 + 1 + 3);
+  EXPECT_EQ(tokens_to_compute(questions, prefix_groups(questions, false)), 5 + 4 + 3);
 }
 
 TEST(PrefixGroups, ChunksCoverEveryQuestionOnceAcrossDataParallelGroups) {
@@ -135,6 +148,108 @@ TEST(Synthetic, ALimitKeepsTheFirstQuestionsOfTheFullWorkload) {
                             .eval[static_cast<std::size_t>(q.question)];
     EXPECT_EQ(a.answer, b.answer);
   }
+}
+
+namespace fs = std::filesystem;
+
+// The embedded default's data and tokenizer (configs/embedded).
+WorkloadRequest embedded_request() {
+  const fs::path embedded = fs::path(MMLU_TEST_FIXTURES) / ".." / ".." / "configs" / "embedded";
+  WorkloadRequest r;
+  r.data = embedded / "data";
+  r.tokenizer = embedded / "model";
+  r.selection = {"test", {"philosophy", "miscellaneous"}, 5, 2};
+  r.max_seq_len = 1024;
+  r.vocab_size = 610;
+  return r;
+}
+
+TEST(Workload, ReadTokenisedAndDigested) {
+  const Workload w = prepare_workload(embedded_request());
+  ASSERT_EQ(w.data.subjects.size(), 2u);
+  ASSERT_EQ(w.questions.size(), 10u);
+  ASSERT_NE(w.tokenizer, nullptr);
+  EXPECT_EQ(w.max_seq_len, 1024);
+  std::int64_t tokens = 0, longest = 0;
+  for (const TokenizedQuestion& q : w.questions) {
+    EXPECT_EQ(q.prompt.shots, 2);
+    tokens += static_cast<std::int64_t>(q.prompt.ids.size());
+    longest = std::max(longest, static_cast<std::int64_t>(q.prompt.ids.size()));
+    EXPECT_EQ(w.source(q).index, q.question);  // --limit keeps the first rows
+  }
+  EXPECT_EQ(w.prompt_tokens(), tokens);
+  EXPECT_EQ(w.longest_prompt(), longest);
+  EXPECT_EQ(w.truncated_prompts(), 0);
+  EXPECT_EQ(w.digest, workload_digest(w));
+  EXPECT_EQ(w.digest, prepare_workload(embedded_request()).digest) << "not deterministic";
+}
+
+TEST(Workload, TheDigestSeesEveryPromptIdAndTheData) {
+  Workload w = prepare_workload(embedded_request());
+  const std::uint64_t digest = workload_digest(w);
+  w.questions.back().prompt.ids.back() += 1;
+  EXPECT_NE(workload_digest(w), digest);
+  w.questions.back().prompt.ids.back() -= 1;
+  w.answer_ids[3] += 1;
+  EXPECT_NE(workload_digest(w), digest);
+  w.answer_ids[3] -= 1;
+  w.data.sha256[0] = w.data.sha256[0] == '0' ? '1' : '0';
+  EXPECT_NE(workload_digest(w), digest);
+  // One id moved from the end of a prompt to the start of the next: the lengths are hashed too.
+  Workload moved = prepare_workload(embedded_request());
+  const std::int64_t id = moved.questions[0].prompt.ids.back();
+  moved.questions[0].prompt.ids.pop_back();
+  moved.questions[1].prompt.ids.insert(moved.questions[1].prompt.ids.begin(), id);
+  EXPECT_NE(workload_digest(moved), digest);
+}
+
+TEST(Workload, IdsBeyondTheModelsVocabularyAreRefusedNamingTheTokenizer) {
+  WorkloadRequest r = embedded_request();
+  r.vocab_size = 100;  // the embedded tokenizer's ids go up to 609
+  try {
+    prepare_workload(r);
+    FAIL() << "accepted ids beyond vocab_size";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("tokenizer.json: "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("beyond config.json's vocab_size 100"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Workload, SyntheticNeedsNoFiles) {
+  WorkloadRequest r;
+  r.synthetic = true;
+  r.selection.limit = 2;
+  r.selection.shots = 5;
+  r.max_seq_len = 4096;
+  r.vocab_size = 32000;
+  const Workload w = prepare_workload(r);
+  EXPECT_EQ(w.tokenizer, nullptr);
+  EXPECT_EQ(w.questions.size(), 57u * 2);
+  EXPECT_EQ(w.digest, workload_digest(w));
+  r.data = "/nonexistent";
+  r.synthetic = false;
+  EXPECT_THROW(prepare_workload(r), InputError);
+}
+
+TEST(Workload, DumpedPromptsAreOneJsonObjectPerQuestion) {
+  const test::TempDir dir;
+  const Workload w = prepare_workload(embedded_request());
+  dump_prompts(dir / "prompts.jsonl", w);
+  std::ifstream in(dir / "prompts.jsonl");
+  std::size_t lines = 0;
+  for (std::string line; std::getline(in, line); ++lines) {
+    const Json j = parse_json_text(line, "prompts.jsonl");
+    const TokenizedQuestion& q = w.questions[lines];
+    EXPECT_EQ(j["subject"], w.data.subjects[static_cast<std::size_t>(q.subject)].name);
+    EXPECT_EQ(j["index"], w.source(q).index);
+    EXPECT_EQ(j["gold"], w.source(q).answer);
+    EXPECT_EQ(j["ids"].get<std::vector<std::int64_t>>(), q.prompt.ids);
+    EXPECT_EQ(j["answer_ids"].get<std::vector<std::int64_t>>(),
+              std::vector<std::int64_t>(w.answer_ids.begin(), w.answer_ids.end()));
+  }
+  EXPECT_EQ(lines, w.questions.size());
+  EXPECT_THROW(dump_prompts(dir / "missing" / "p.jsonl", w), InputError);
 }
 
 }  // namespace

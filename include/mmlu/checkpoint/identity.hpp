@@ -9,4 +9,10 @@ namespace mmlu {
 // safetensors file's name, size and header.
 std::string checkpoint_fingerprint(const std::filesystem::path& model_dir);
 
+// The fingerprint hashes headers, not tensor bytes: two steps of one training run share it. What
+// partial results must not cross adds where the weights are and each safetensors file's size and
+// modification time: "FINGERPRINT at /abs/dir model-00001.safetensors:SIZE:MTIME ...".
+std::string weights_identity(const std::filesystem::path& model_dir,
+                             const std::string& fingerprint);
+
 }  // namespace mmlu

@@ -18,6 +18,10 @@ struct PrefixGroup {
 // Groups in first-appearance order; with `reuse` false every prefix_length is 0.
 std::vector<PrefixGroup> prefix_groups(const std::vector<TokenizedQuestion>& questions, bool reuse);
 
+// Tokens the forward passes compute: each group's prefix once, then every suffix.
+std::int64_t tokens_to_compute(const std::vector<TokenizedQuestion>& questions,
+                               const std::vector<PrefixGroup>& groups);
+
 // A data-parallel group's unit of work: part of a prefix group (large groups are cut so that
 // the groups' loads can be balanced; each piece computes its prefix once).
 struct WorkChunk {

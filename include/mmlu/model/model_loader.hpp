@@ -12,14 +12,11 @@
 
 namespace mmlu {
 
-torch::ScalarType torch_dtype(DType dtype);
-
 struct LoadReport {
   double seconds = 0;
   std::uint64_t weight_bytes = 0;    // this rank's shard
   std::uint64_t peak_rss_bytes = 0;  // the process's peak resident memory after loading
   int cpu_threads = 0;               // intra-op threads of a CPU rank (0 on a GPU)
-  bool cpu_bound_narrower = false;   // bound to fewer CPUs than its share of the node
 };
 
 struct LoadedModel {

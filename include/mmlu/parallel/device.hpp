@@ -44,6 +44,16 @@ DeviceView probe_devices();
 // Makes `choice` the current device of this process, for CUDA and for libtorch.
 void pin_device(const DeviceChoice& choice);
 
+// Intra-op threads of a CPU rank: the node's CPUs shared among its ranks, and never more than the
+// CPUs the launcher bound this rank to (Open MPI binds one or two ranks to one core each by
+// default: more threads than that only contend).
+struct CpuThreads {
+  int threads = 0;
+  bool bound_narrower = false;  // bound to fewer CPUs than its share of the node
+};
+// Chooses this CPU rank's threads and gives them to libtorch: the one place they are set.
+CpuThreads set_cpu_threads(int ranks_on_node);
+
 // Total memory of the chosen device: the GPU's, or for the CPU this node's RAM divided among
 // `ranks_on_node` ranks.
 std::uint64_t device_memory_bytes(const DeviceChoice& choice, int ranks_on_node);

@@ -34,6 +34,7 @@ struct Launch {
   Plan plan;
   Mapping mapping;
   DeviceChoice device;
+  CpuThreads cpu;                           // a CPU rank's intra-op threads (none on a GPU)
   std::vector<std::string> device_by_rank;  // DeviceChoice::describe() of every world rank
   std::uint64_t device_memory_bytes = 0;    // the smallest device of the job, used to plan
   bool device_memory_detected = true;       // false when --device-memory set it
