@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "mmlu/checkpoint/config_fields.hpp"
 #include "mmlu/util/error.hpp"
 #include "mmlu/util/json_file.hpp"
 
@@ -117,28 +118,63 @@ std::string architecture_of(const Fields& f) {
   f.fail("missing field architectures");
 }
 
-// rope_scaling (older configs) or rope_parameters (newer ones, which also carry rope_theta).
+// The fields a rope object may hold for its type; transformers reads no others.
+bool rope_field_known(const std::string& type, const std::string& key) {
+  for (const char* common : {"rope_type", "type", "rope_theta", "partial_rotary_factor"})
+    if (key == common) return true;
+  if (type == "linear") return key == "factor";
+  // transformers' dynamic scaling reads max_position_embeddings, never this field.
+  if (type == "dynamic") return key == "factor" || key == "original_max_position_embeddings";
+  if (type == "llama3")
+    return key == "factor" || key == "low_freq_factor" || key == "high_freq_factor" ||
+           key == "original_max_position_embeddings";
+  return false;
+}
+
+// partial_rotary_factor (top level or in the rope object): rotating part of each head is not
+// implemented.
+void check_full_rotation(const Fields& f, const Json& object, const char* where) {
+  if (!object.contains("partial_rotary_factor") || object["partial_rotary_factor"].is_null())
+    return;
+  const Json& v = object["partial_rotary_factor"];
+  if (!v.is_number() || v.get<double>() != 1.0)
+    f.fail(std::string(where) + "partial_rotary_factor " + v.dump() +
+           " is not supported (rotary embeddings over whole heads only: 1.0)");
+}
+
+// rope_scaling (older configs) or rope_parameters (newer ones, which also carry rope_theta). As
+// in transformers, a non-empty rope_scaling wins over rope_parameters.
 void parse_rope(const Fields& f, ModelConfig& c) {
   const Json& j = f.json();
   const Json* rope = nullptr;
-  if (f.has("rope_parameters"))
-    rope = &j["rope_parameters"];
-  else if (f.has("rope_scaling"))
+  const char* name = "rope_parameters";
+  if (f.has("rope_scaling") && !(j["rope_scaling"].is_object() && j["rope_scaling"].empty())) {
     rope = &j["rope_scaling"];
+    name = "rope_scaling";
+  } else if (f.has("rope_parameters")) {
+    rope = &j["rope_parameters"];
+  }
   c.rope_theta = f.number(j, "rope_theta", 10000.0, kMinRopeTheta, kMaxRopeTheta);
+  check_full_rotation(f, j, "");
   if (!rope) return;
-  if (!rope->is_object()) f.fail("rope_scaling must be an object");
+  if (!rope->is_object()) f.fail(std::string(name) + " must be an object");
   c.rope_theta = f.number(*rope, "rope_theta", c.rope_theta, kMinRopeTheta, kMaxRopeTheta);
+  check_full_rotation(f, *rope, (std::string(name) + ".").c_str());
   std::string type;
   for (const char* key : {"rope_type", "type"})
     if (rope->contains(key) && (*rope)[key].is_string()) {
       type = (*rope)[key].get<std::string>();
       break;
     }
-  if (type.empty() || type == "default") return;
-  if (type != "linear" && type != "dynamic" && type != "llama3")
+  if (type.empty()) type = "default";
+  if (type != "default" && type != "linear" && type != "dynamic" && type != "llama3")
     f.fail("rope scaling type '" + type +
            "' is not supported (supported: linear, dynamic, llama3)");
+  for (const auto& [key, value] : rope->items())
+    if (!value.is_null() && !rope_field_known(type, key))
+      f.fail(std::string(name) + "." + key + " is not supported with rope type '" + type +
+             "' (transformers' " + type + " rope does not read it, or it is not implemented)");
+  if (type == "default") return;
   RopeScaling& s = c.rope_scaling;
   s.type = type;
   s.factor = f.number(*rope, "factor", 0.0, kMinRopeFactor, kMaxRopeFactor);
@@ -201,18 +237,85 @@ DType dtype_of(const Fields& f) {
   return DType::kFloat32;
 }
 
+// Fields read only to make sure they ask for nothing the forward pass lacks.
+void check_implemented_values(const Fields& f, const ModelConfig& c) {
+  const Json& j = f.json();
+  if (f.has("hidden_act")) {
+    // transformers maps both names to SiLU, the MLP's activation here.
+    const Json& act = j["hidden_act"];
+    if (!act.is_string() || (act != "silu" && act != "swish"))
+      f.fail("hidden_act " + act.dump() + " is not supported (the MLP implements silu only)");
+  }
+  if (f.flag("mlp_bias", false))
+    f.fail("mlp_bias true is not supported (the MLP's projections carry no bias here)");
+  if (f.has("quantization_config"))
+    f.fail("quantization_config: quantized checkpoints are not supported (" + c.architecture +
+           " weights in float32, bfloat16 or float16 only)");
+  if (f.has("pruned_heads") && !j["pruned_heads"].empty())
+    f.fail("pruned_heads " + j["pruned_heads"].dump() +
+           " is not supported (every layer keeps all its heads here)");
+}
+
+// Mistral attends within sliding_window tokens (transformers masks kv_idx <= q_idx - window);
+// Qwen2 only with use_sliding_window, in the layers layer_types names (by default those from
+// max_window_layers on). The window itself is not implemented, so a model that has one runs only
+// where it changes nothing: every prompt at most the window long (check_prompts_fit).
+void parse_sliding_window(const Fields& f, ModelConfig& c) {
+  const Json& j = f.json();
+  const bool qwen2 = c.architecture == "Qwen2ForCausalLM";
+  // Qwen2's window applies only with use_sliding_window, and is 4096 unless given.
+  const bool enabled = qwen2 ? f.flag("use_sliding_window", false) : f.has("sliding_window");
+  std::optional<std::int64_t> window;
+  if (enabled)
+    window = f.has("sliding_window") ? f.positive_int("sliding_window", kMaxPositions) : 4096;
+  bool windowed_layers = !qwen2;  // Mistral's window covers every layer
+  if (qwen2 && f.has("layer_types")) {
+    const Json& types = j["layer_types"];
+    if (!types.is_array() || static_cast<std::int64_t>(types.size()) != c.num_hidden_layers)
+      f.fail("layer_types must name the type of each of the " +
+             std::to_string(c.num_hidden_layers) + " layers");
+    for (const Json& type : types) {
+      if (type != "full_attention" && type != "sliding_attention")
+        f.fail("layer_types: " + type.dump() +
+               " is not supported (full_attention, sliding_attention)");
+      windowed_layers |= type == "sliding_attention";
+    }
+    if (windowed_layers && !window)
+      f.fail(
+          "layer_types names sliding_attention layers, but no sliding window applies "
+          "(use_sliding_window is false)");
+  } else if (qwen2 && window) {
+    std::int64_t first = 28;
+    if (f.has("max_window_layers")) {
+      const Json& v = j["max_window_layers"];
+      if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+        f.fail("max_window_layers must be a whole number of layers, got " + v.dump());
+      first = v.get<std::int64_t>();
+    }
+    windowed_layers = first < c.num_hidden_layers;
+  }
+  if (window && windowed_layers) c.sliding_window = window;
+}
+
 ModelConfig parse(const Json& json, const std::string& origin) {
   if (!json.is_object()) throw InputError(origin + ": expected a JSON object");
   Fields f(json, origin);
   ModelConfig c;
+  c.origin = origin;
   c.architecture = architecture_of(f);
+  check_known_fields(json, c.architecture, origin);
   const bool qwen2 = c.architecture == "Qwen2ForCausalLM";
+  const bool mistral = c.architecture == "MistralForCausalLM";
   c.vocab_size = f.positive_int("vocab_size", kMaxVocab);
   c.hidden_size = f.positive_int("hidden_size", kMaxWidth);
   c.intermediate_size = f.positive_int("intermediate_size", kMaxWidth);
   c.num_hidden_layers = f.positive_int("num_hidden_layers", kMaxLayers);
   c.num_attention_heads = f.positive_int("num_attention_heads", kMaxHeads);
-  c.num_key_value_heads = f.positive_int("num_key_value_heads", kMaxHeads, c.num_attention_heads);
+  // transformers' defaults where the field is absent: Llama's every head, Mistral's 8, Qwen2's 32.
+  c.num_key_value_heads = f.positive_int("num_key_value_heads", kMaxHeads,
+                                         mistral ? 8
+                                         : qwen2 ? 32
+                                                 : c.num_attention_heads);
   if (c.num_attention_heads % c.num_key_value_heads != 0)
     f.fail("num_key_value_heads (" + std::to_string(c.num_key_value_heads) +
            ") does not divide num_attention_heads (" + std::to_string(c.num_attention_heads) + ")");
@@ -230,12 +333,18 @@ ModelConfig parse(const Json& json, const std::string& origin) {
   if (c.q_size() > kMaxWidth)
     f.fail("num_attention_heads * head_dim (" + std::to_string(c.num_attention_heads) + " * " +
            std::to_string(c.head_dim) + ") must be at most " + std::to_string(kMaxWidth));
-  c.max_position_embeddings =
-      f.positive_int("max_position_embeddings", kMaxPositions, qwen2 ? 32768 : 2048);
+  c.max_position_embeddings = f.positive_int("max_position_embeddings", kMaxPositions,
+                                             qwen2     ? 32768
+                                             : mistral ? 131072
+                                                       : 2048);
   c.rms_norm_eps = f.number(json, "rms_norm_eps", 1e-6, 0.0, 1.0);
   parse_rope(f, c);
   c.tie_word_embeddings = f.flag("tie_word_embeddings", false);
+  // Qwen2's q/k/v always carry a bias; the field is Llama's (check_known_fields refuses it
+  // elsewhere).
   c.attention_bias = qwen2 || f.flag("attention_bias", false);
+  check_implemented_values(f, c);
+  parse_sliding_window(f, c);
   // Bytes at 8 per weight must fit too: the loader and planner multiply by the element size.
   const auto parameters = parameter_count(c);
   if (!parameters || *parameters > INT64_MAX / 8)
@@ -248,6 +357,17 @@ ModelConfig parse(const Json& json, const std::string& origin) {
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& origin) {
   return parse(parse_json_text(json_text, origin), origin);
+}
+
+void check_prompts_fit(const ModelConfig& c, std::int64_t longest_prompt) {
+  // A query attends to keys fewer than `window` positions back: a prompt of `window` tokens
+  // still sees all of itself.
+  if (c.sliding_window && longest_prompt > *c.sliding_window)
+    throw InputError(c.origin + ": sliding_window " + std::to_string(*c.sliding_window) +
+                     " with prompts up to " + std::to_string(longest_prompt) +
+                     " tokens is not supported (sliding-window attention is not implemented; "
+                     "prompts within the window are exact: --max-seq-len " +
+                     std::to_string(*c.sliding_window) + " keeps them there)");
 }
 
 ModelConfig load_model_config(const std::filesystem::path& model_dir) {

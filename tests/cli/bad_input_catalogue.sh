@@ -87,6 +87,17 @@ copy_model c4 && "$python" -c "import json,sys; p=sys.argv[1]; c=json.load(open(
 run_model c4 "heads not dividing hidden size" "$tmp/c4/config.json: "
 copy_model c5 && printf '{"hidden_size": 1e999}' >"$tmp/c5/config.json"
 run_model c5 "number overflow" "$tmp/c5/config.json: malformed JSON \\(number overflow"
+edit_config() {  # edit_config DIR PYTHON-STATEMENTS: c is the embedded config.json's object
+  copy_model "$1" && "$python" -c "import json,sys; p=sys.argv[1]; c=json.load(open(p)); $2; json.dump(c, open(p,'w'))" "$tmp/$1/config.json"
+}
+edit_config c8 "c['attn_logit_softcapping'] = 30.0"
+run_model c8 "an unknown config field" "$tmp/c8/config.json: field 'attn_logit_softcapping' \\(30.0\\) is unknown"
+edit_config c9 "c['hidden_act'] = 'gelu'"
+run_model c9 "an activation not implemented" "$tmp/c9/config.json: hidden_act \"gelu\" is not supported"
+edit_config c10 "[c.pop(k) for k in ('attention_bias', 'mlp_bias', 'pretraining_tp')]; c.update(architectures=['MistralForCausalLM'], model_type='mistral', sliding_window=64)"
+run_model c10 "a sliding window shorter than the prompts" "$tmp/c10/config.json: sliding_window 64 with prompts up to [0-9]+ tokens is not supported"
+edit_config c11 "c['rope_parameters'] = {'rope_type': 'yarn', 'factor': 4.0}"
+run_model c11 "a rope type not implemented" "$tmp/c11/config.json: rope scaling type 'yarn' is not supported"
 
 # --- tokenizer files
 copy_model t1 && rm "$tmp/t1/tokenizer.json"

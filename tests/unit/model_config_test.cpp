@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 
 #include "fifo_refusal.hpp"
 #include "mmlu/util/error.hpp"
@@ -71,7 +72,7 @@ TEST(ModelConfig, NewerRopeParametersSpelling) {
   const ModelConfig c = parse_model_config(
       R"({"architectures": ["MistralForCausalLM"], "hidden_size": 64,
           "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
-          "vocab_size": 100,
+          "num_key_value_heads": 2, "vocab_size": 100,
           "rope_parameters": {"rope_type": "linear", "factor": 2.0, "rope_theta": 1000000.0}})",
       "x");
   EXPECT_EQ(c.rope_scaling.type, "linear");
@@ -350,6 +351,195 @@ TEST_F(ConfigFileTest, SymlinkToARegularFileIsRead) {
   std::ofstream(dir_ / "real.json") << small_config().dump();
   fs::create_symlink(dir_ / "real.json", dir_ / "config.json");
   EXPECT_EQ(load_model_config(dir_).hidden_size, 64);
+}
+
+// ---- config.json fields: implemented, inert, or refused ----------------------------------------
+
+// transformers' own config.json for each architecture's default configuration (every field its
+// configuration class defines): made by tests/fixtures/make_config_fixtures.py.
+TEST(ConfigFields, EveryFieldTransformersWritesIsKnown) {
+  const Json fixture =
+      read_json_file(fs::path(MMLU_TEST_FIXTURES) / "configs" / "transformers_defaults.json");
+  int parsed = 0;
+  for (const auto& [architecture, config] : fixture["configs"].items()) {
+    const ModelConfig c = parse_model_config(config.dump(), architecture);
+    EXPECT_EQ(c.architecture, architecture);
+    ++parsed;
+  }
+  EXPECT_EQ(parsed, 3);
+}
+
+// As the hub's config.json files of widely used checkpoints spell them (older transformers).
+TEST(ConfigFields, PublishedCheckpointsParse) {
+  const char* llama31 = R"({"architectures": ["LlamaForCausalLM"], "attention_bias": false,
+      "attention_dropout": 0.0, "bos_token_id": 128000, "eos_token_id": 128001,
+      "hidden_act": "silu", "hidden_size": 4096, "initializer_range": 0.02,
+      "intermediate_size": 14336, "max_position_embeddings": 131072, "mlp_bias": false,
+      "model_type": "llama", "num_attention_heads": 32, "num_hidden_layers": 32,
+      "num_key_value_heads": 8, "pretraining_tp": 1, "rms_norm_eps": 1e-05,
+      "rope_scaling": {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                       "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+      "rope_theta": 500000.0, "tie_word_embeddings": false, "torch_dtype": "bfloat16",
+      "transformers_version": "4.43.0.dev0", "use_cache": true, "vocab_size": 128256})";
+  const char* mistral01 = R"({"architectures": ["MistralForCausalLM"], "bos_token_id": 1,
+      "eos_token_id": 2, "hidden_act": "silu", "hidden_size": 4096, "initializer_range": 0.02,
+      "intermediate_size": 14336, "max_position_embeddings": 32768, "model_type": "mistral",
+      "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 8,
+      "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "sliding_window": 4096,
+      "tie_word_embeddings": false, "torch_dtype": "bfloat16", "transformers_version": "4.34.0.dev0",
+      "use_cache": true, "vocab_size": 32000})";
+  const char* qwen25 = R"({"architectures": ["Qwen2ForCausalLM"], "attention_dropout": 0.0,
+      "bos_token_id": 151643, "eos_token_id": 151643, "hidden_act": "silu", "hidden_size": 3584,
+      "initializer_range": 0.02, "intermediate_size": 18944, "max_position_embeddings": 131072,
+      "max_window_layers": 28, "model_type": "qwen2", "num_attention_heads": 28,
+      "num_hidden_layers": 28, "num_key_value_heads": 4, "rms_norm_eps": 1e-06,
+      "rope_theta": 1000000.0, "sliding_window": 131072, "tie_word_embeddings": false,
+      "torch_dtype": "bfloat16", "transformers_version": "4.43.1", "use_cache": true,
+      "use_sliding_window": false, "vocab_size": 152064})";
+  EXPECT_EQ(parse_model_config(llama31, "l").rope_scaling.type, "llama3");
+  const ModelConfig m = parse_model_config(mistral01, "m");
+  ASSERT_TRUE(m.sliding_window);
+  EXPECT_EQ(*m.sliding_window, 4096);
+  EXPECT_FALSE(parse_model_config(qwen25, "q").sliding_window) << "use_sliding_window is false";
+}
+
+Json mistral_config() {
+  return parse_json_text(R"({"architectures": ["MistralForCausalLM"], "hidden_size": 64,
+      "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+      "num_key_value_heads": 2, "vocab_size": 100, "max_position_embeddings": 256})",
+                         "mistral");
+}
+
+TEST(ConfigFields, AnUnknownFieldIsRefusedByNameNeverIgnored) {
+  Json c = small_config();
+  c["attn_logit_softcapping"] = 30.0;
+  std::string why = config_refusal(c);
+  EXPECT_NE(why.find("m/config.json: field 'attn_logit_softcapping' (30.0) is unknown"),
+            std::string::npos)
+      << why;
+  // A field of another architecture: Mistral's attention never has a bias.
+  c = mistral_config();
+  c["attention_bias"] = true;
+  why = config_refusal(c);
+  EXPECT_NE(why.find("field 'attention_bias' (true) is not a field of MistralForCausalLM"),
+            std::string::npos)
+      << why;
+  // Null is absent; private bookkeeping and version stamps cannot matter.
+  c = small_config();
+  c["attn_logit_softcapping"] = nullptr;
+  c["_name_or_path"] = "meta-llama/Llama-2-7b-hf";
+  c["unsloth_version"] = "2024.8";
+  c["pretraining_tp"] = 2;    // transformers 5 does not read it
+  c["hidden_act"] = "swish";  // SiLU under another name
+  EXPECT_EQ(config_refusal(c), "");
+}
+
+TEST(ConfigFields, ValuesTheForwardPassLacksAreRefusedNamingFieldAndValue) {
+  const std::vector<std::pair<std::function<void(Json&)>, std::string>> cases = {
+      {[](Json& c) { c["hidden_act"] = "gelu"; }, "hidden_act \"gelu\" is not supported"},
+      {[](Json& c) { c["mlp_bias"] = true; }, "mlp_bias true is not supported"},
+      {[](Json& c) { c["partial_rotary_factor"] = 0.5; }, "partial_rotary_factor 0.5"},
+      {[](Json& c) {
+         c["rope_parameters"] = {{"rope_type", "default"}, {"partial_rotary_factor", 0.25}};
+       },
+       "rope_parameters.partial_rotary_factor 0.25"},
+      {[](Json& c) {
+         c["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}};
+       },
+       "rope scaling type 'yarn' is not supported"},
+      {[](Json& c) {
+         c["rope_scaling"] = {{"rope_type", "linear"}, {"factor", 4.0}, {"attention_factor", 2}};
+       },
+       "rope_scaling.attention_factor is not supported with rope type 'linear'"},
+      {[](Json& c) {
+         c["quantization_config"] = {{"quant_method", "gptq"}};
+       },
+       "quantization_config: quantized checkpoints are not supported"},
+      {[](Json& c) {
+         c["pruned_heads"] = {{"0", {1, 2}}};
+       },
+       "pruned_heads {\"0\":[1,2]}"},
+  };
+  for (const auto& [edit, expected] : cases) {
+    Json c = small_config();
+    edit(c);
+    const std::string why = config_refusal(c);
+    EXPECT_NE(why.find("m/config.json: " + expected), std::string::npos)
+        << "expected '" << expected << "', got '" << why << "'";
+  }
+}
+
+TEST(ConfigFields, RopeScalingWinsOverRopeParametersAsInTransformers) {
+  Json c = small_config();
+  c["rope_parameters"] = {{"rope_type", "default"}, {"rope_theta", 1000.0}};
+  c["rope_scaling"] = {{"rope_type", "linear"}, {"factor", 2.0}};
+  const ModelConfig m = parse_model_config(c.dump(), "m");
+  EXPECT_EQ(m.rope_scaling.type, "linear");
+  EXPECT_DOUBLE_EQ(m.rope_theta, 10000.0);
+  c["rope_scaling"] = Json::object();  // empty: rope_parameters applies
+  EXPECT_DOUBLE_EQ(parse_model_config(c.dump(), "m").rope_theta, 1000.0);
+}
+
+TEST(ConfigFields, AbsentShapesTakeTransformersDefaultsPerArchitecture) {
+  Json c = mistral_config();
+  c.erase("num_key_value_heads");
+  c.erase("max_position_embeddings");
+  c["num_attention_heads"] = 16;
+  c["hidden_size"] = 128;
+  const ModelConfig m = parse_model_config(c.dump(), "m");
+  EXPECT_EQ(m.num_key_value_heads, 8);  // MistralConfig's default
+  EXPECT_EQ(m.max_position_embeddings, 131072);
+  c["architectures"] = {"Qwen2ForCausalLM"};
+  c["num_attention_heads"] = 32;
+  c["hidden_size"] = 256;
+  const ModelConfig q = parse_model_config(c.dump(), "q");
+  EXPECT_EQ(q.num_key_value_heads, 32);  // Qwen2Config's default
+  EXPECT_EQ(q.max_position_embeddings, 32768);
+}
+
+TEST(ConfigFields, MistralsSlidingWindowRunsOnlyOnPromptsThatFitIt) {
+  Json c = mistral_config();
+  c["sliding_window"] = nullptr;
+  EXPECT_FALSE(parse_model_config(c.dump(), "m").sliding_window);
+  c["sliding_window"] = 64;
+  const ModelConfig m = parse_model_config(c.dump(), "/ckpt/mistral/config.json");
+  ASSERT_TRUE(m.sliding_window);
+  EXPECT_NO_THROW(check_prompts_fit(m, 64)) << "a prompt of the window's length sees all of itself";
+  try {
+    check_prompts_fit(m, 65);
+    FAIL() << "a prompt beyond the window ran";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/ckpt/mistral/config.json: sliding_window 64 with "
+                                         "prompts up to 65 tokens is not supported"),
+              std::string::npos)
+        << e.what();
+  }
+  c["sliding_window"] = 0;
+  EXPECT_NE(config_refusal(c).find("sliding_window must be positive"), std::string::npos);
+}
+
+TEST(ConfigFields, Qwen2sWindowNeedsUseSlidingWindowAndAWindowedLayer) {
+  Json c = mistral_config();
+  c["architectures"] = {"Qwen2ForCausalLM"};
+  c["sliding_window"] = 32;
+  EXPECT_FALSE(parse_model_config(c.dump(), "q").sliding_window) << "use_sliding_window absent";
+  c["use_sliding_window"] = true;
+  // Windowed layers start at max_window_layers (default 28): none of these 2.
+  EXPECT_FALSE(parse_model_config(c.dump(), "q").sliding_window);
+  c["max_window_layers"] = 1;
+  EXPECT_EQ(parse_model_config(c.dump(), "q").sliding_window, 32);
+  c["layer_types"] = {"full_attention", "full_attention"};
+  EXPECT_FALSE(parse_model_config(c.dump(), "q").sliding_window) << "layer_types decides";
+  c["layer_types"] = {"full_attention", "sliding_attention"};
+  EXPECT_EQ(parse_model_config(c.dump(), "q").sliding_window, 32);
+  c.erase("sliding_window");
+  EXPECT_EQ(parse_model_config(c.dump(), "q").sliding_window, 4096) << "Qwen2Config's default";
+  c["layer_types"] = {"full_attention", "chunked_attention"};
+  EXPECT_NE(config_refusal(c).find("layer_types: \"chunked_attention\" is not supported"),
+            std::string::npos);
+  c["layer_types"] = {"sliding_attention", "sliding_attention"};
+  c["use_sliding_window"] = false;
+  EXPECT_NE(config_refusal(c).find("no sliding window applies"), std::string::npos);
 }
 
 }  // namespace

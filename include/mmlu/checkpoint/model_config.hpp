@@ -18,6 +18,7 @@ struct RopeScaling {
 };
 
 struct ModelConfig {
+  std::string origin;        // where it was read ("DIR/config.json"), for messages
   std::string architecture;  // LlamaForCausalLM, MistralForCausalLM or Qwen2ForCausalLM
   std::int64_t vocab_size = 0;
   std::int64_t hidden_size = 0;
@@ -32,6 +33,9 @@ struct ModelConfig {
   RopeScaling rope_scaling;
   bool tie_word_embeddings = false;
   bool attention_bias = false;  // q/k/v carry a bias (Qwen2 always does)
+  // Some layers attend only to this many preceding tokens (Mistral; Qwen2 with
+  // use_sliding_window). Not implemented: such a model runs only on prompts that fit in it.
+  std::optional<std::int64_t> sliding_window;
   DType torch_dtype = DType::kFloat32;
 
   std::int64_t q_size() const { return num_attention_heads * head_dim; }
@@ -39,7 +43,10 @@ struct ModelConfig {
 };
 
 // Parses and validates DIR/config.json. Every problem is an InputError naming the file and the
-// field ("config.json: num_attention_heads (7) does not divide ..."). Sizes are capped far above
+// field ("config.json: num_attention_heads (7) does not divide ..."). A field this build does not
+// know for the architecture, or a value of a known one that the forward pass does not implement
+// (hidden_act gelu, mlp_bias true, partial_rotary_factor 0.5, a rope type or rope field not
+// listed), is refused the same way: config_fields.hpp holds the list. Sizes are capped far above
 // any real model (vocab_size 2^24; hidden_size, intermediate_size and num_attention_heads *
 // head_dim 2^20; heads, head_dim and layers 2^16; positions 2^31 - 1) so that no product of
 // them wraps; rope numbers are kept where rope.cpp's float32 arithmetic stays finite.
@@ -47,5 +54,10 @@ ModelConfig load_model_config(const std::filesystem::path& model_dir);
 
 // Same rules on an in-memory JSON text; `origin` names it in errors.
 ModelConfig parse_model_config(const std::string& json_text, const std::string& origin);
+
+// Settings that matter only beyond some prompt length: an InputError naming the field when the
+// longest prompt reaches past them ("config.json: sliding_window 4096 with prompts up to 5120
+// tokens is not supported ..."); within them they change nothing, and the run goes on.
+void check_prompts_fit(const ModelConfig& config, std::int64_t longest_prompt);
 
 }  // namespace mmlu

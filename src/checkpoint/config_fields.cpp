@@ -1,0 +1,141 @@
+#include "mmlu/checkpoint/config_fields.hpp"
+
+#include "mmlu/util/error.hpp"
+
+namespace mmlu {
+namespace {
+
+constexpr unsigned kAll = kAllArchitectures;
+constexpr FieldUse kRead = FieldUse::kRead;
+constexpr FieldUse kInert = FieldUse::kInert;
+
+constexpr std::string_view kTokenIds = "token ids: prompts come from the tokenizer's files";
+constexpr std::string_view kGeneration = "a generation setting: nothing is generated here";
+constexpr std::string_view kHeads = "task heads and labels: a causal LM's logits do not use them";
+constexpr std::string_view kExport = "what transformers returns or how it exports, not the values";
+
+// Fields as transformers 5 defines them for these architectures (configuration_llama.py,
+// configuration_mistral.py, configuration_qwen2.py, configuration_utils.py), and the older
+// spellings checkpoints still carry (rope_scaling, rope_theta, torch_dtype).
+constexpr ConfigField kFields[] = {
+    // What the model is, and its shape.
+    {"architectures", kAll, kRead, ""},
+    {"model_type", kAll, kRead, ""},
+    {"vocab_size", kAll, kRead, ""},
+    {"hidden_size", kAll, kRead, ""},
+    {"intermediate_size", kAll, kRead, ""},
+    {"num_hidden_layers", kAll, kRead, ""},
+    {"num_attention_heads", kAll, kRead, ""},
+    {"num_key_value_heads", kAll, kRead, ""},
+    {"head_dim", kAll, kRead, ""},
+    {"max_position_embeddings", kAll, kRead, ""},
+    {"tie_word_embeddings", kAll, kRead, ""},
+    {"torch_dtype", kAll, kRead, ""},
+    {"dtype", kAll, kRead, ""},
+    // The forward pass.
+    {"rms_norm_eps", kAll, kRead, ""},
+    {"hidden_act", kAll, kRead, "silu (or its alias swish) only"},
+    {"rope_theta", kAll, kRead, ""},
+    {"rope_scaling", kAll, kRead, "default, linear, dynamic, llama3"},
+    {"rope_parameters", kAll, kRead, "default, linear, dynamic, llama3"},
+    {"partial_rotary_factor", kAll, kRead, "1.0 only"},
+    {"attention_bias", kLlamaBit, kRead, ""},
+    {"mlp_bias", kLlamaBit, kRead, "false only"},
+    {"sliding_window", kMistralBit | kQwen2Bit, kRead,
+     "runs only when every prompt fits in the window"},
+    {"use_sliding_window", kQwen2Bit, kRead, ""},
+    {"max_window_layers", kQwen2Bit, kRead, ""},
+    {"layer_types", kQwen2Bit, kRead, "full_attention, sliding_attention"},
+    {"quantization_config", kAll, kRead, "refused: quantized weights are not implemented"},
+    {"pruned_heads", kAll, kRead, "empty only"},
+    // Cannot change the log-probabilities.
+    {"pretraining_tp", kLlamaBit, kInert, "transformers 5 does not read it"},
+    {"attention_dropout", kAll, kInert, "dropout is off in evaluation"},
+    {"initializer_range", kAll, kInert, "initialises new weights only"},
+    {"use_cache", kAll, kInert, "a generation cache"},
+    {"bos_token_id", kAll, kInert, kTokenIds},
+    {"eos_token_id", kAll, kInert, kTokenIds},
+    {"pad_token_id", kAll, kInert, kTokenIds},
+    {"sep_token_id", kAll, kInert, kTokenIds},
+    {"decoder_start_token_id", kAll, kInert, kTokenIds},
+    {"tokenizer_class", kAll, kInert, "the tokenizer's own files choose it"},
+    {"auto_map", kAll, kInert, "remote code, which is never run: the architecture decides"},
+    {"return_dict", kAll, kInert, kExport},
+    {"output_hidden_states", kAll, kInert, kExport},
+    {"output_attentions", kAll, kInert, kExport},
+    {"torchscript", kAll, kInert, kExport},
+    {"use_bfloat16", kAll, kInert, "superseded by torch_dtype"},
+    {"tf_legacy_loss", kAll, kInert, "a training loss"},
+    {"chunk_size_feed_forward", kAll, kInert, "these architectures do not chunk their MLP"},
+    {"is_decoder", kAll, kInert, "these architectures are decoders whatever it says"},
+    {"is_encoder_decoder", kAll, kInert, "these architectures are decoders whatever it says"},
+    {"add_cross_attention", kAll, kInert, "these architectures have no cross-attention"},
+    {"cross_attention_hidden_size", kAll, kInert, "these architectures have no cross-attention"},
+    {"tie_encoder_decoder", kAll, kInert, "these architectures have no encoder"},
+    {"id2label", kAll, kInert, kHeads},
+    {"label2id", kAll, kInert, kHeads},
+    {"num_labels", kAll, kInert, kHeads},
+    {"problem_type", kAll, kInert, kHeads},
+    {"finetuning_task", kAll, kInert, kHeads},
+    {"task_specific_params", kAll, kInert, kHeads},
+    {"prefix", kAll, kInert, kHeads},
+    {"max_length", kAll, kInert, kGeneration},
+    {"min_length", kAll, kInert, kGeneration},
+    {"do_sample", kAll, kInert, kGeneration},
+    {"early_stopping", kAll, kInert, kGeneration},
+    {"num_beams", kAll, kInert, kGeneration},
+    {"num_beam_groups", kAll, kInert, kGeneration},
+    {"diversity_penalty", kAll, kInert, kGeneration},
+    {"temperature", kAll, kInert, kGeneration},
+    {"top_k", kAll, kInert, kGeneration},
+    {"top_p", kAll, kInert, kGeneration},
+    {"typical_p", kAll, kInert, kGeneration},
+    {"repetition_penalty", kAll, kInert, kGeneration},
+    {"length_penalty", kAll, kInert, kGeneration},
+    {"no_repeat_ngram_size", kAll, kInert, kGeneration},
+    {"encoder_no_repeat_ngram_size", kAll, kInert, kGeneration},
+    {"bad_words_ids", kAll, kInert, kGeneration},
+    {"num_return_sequences", kAll, kInert, kGeneration},
+    {"output_scores", kAll, kInert, kGeneration},
+    {"return_dict_in_generate", kAll, kInert, kGeneration},
+    {"forced_bos_token_id", kAll, kInert, kGeneration},
+    {"forced_eos_token_id", kAll, kInert, kGeneration},
+    {"remove_invalid_values", kAll, kInert, kGeneration},
+    {"exponential_decay_length_penalty", kAll, kInert, kGeneration},
+    {"suppress_tokens", kAll, kInert, kGeneration},
+    {"begin_suppress_tokens", kAll, kInert, kGeneration},
+};
+
+}  // namespace
+
+unsigned architecture_bit(const std::string& architecture) {
+  if (architecture == "LlamaForCausalLM") return kLlamaBit;
+  if (architecture == "MistralForCausalLM") return kMistralBit;
+  if (architecture == "Qwen2ForCausalLM") return kQwen2Bit;
+  return 0;
+}
+
+std::span<const ConfigField> config_fields() {
+  return kFields;
+}
+
+void check_known_fields(const Json& config, const std::string& architecture,
+                        const std::string& origin) {
+  const unsigned bit = architecture_bit(architecture);
+  for (const auto& [name, value] : config.items()) {
+    if (value.is_null() || name.starts_with("_") || name.ends_with("_version")) continue;
+    bool known = false, elsewhere = false;
+    for (const ConfigField& f : kFields)
+      if (f.name == name) (f.architectures & bit ? known : elsewhere) = true;
+    if (known) continue;
+    std::string shown = value.dump();
+    if (shown.size() > 40) shown = shown.substr(0, 37) + "...";
+    throw InputError(origin + ": field '" + name + "' (" + shown + ") is " +
+                     (elsewhere ? "not a field of " + architecture
+                                : "unknown to this build (README \"config.json fields\")") +
+                     ": what it would change is not implemented, so it is refused rather than "
+                     "ignored; remove it if the model does not use it");
+  }
+}
+
+}  // namespace mmlu
