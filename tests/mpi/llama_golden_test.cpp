@@ -51,6 +51,10 @@ std::vector<fs::path> fixture_models() {
   return dirs;
 }
 
+// Fixture models every tp of the tests (1, 2, 4) can split: a test that skips the others counts
+// what it checked and must reach this (one fewer where it also skips llama_dynamic_rope).
+constexpr int kMinModelsChecked = 8;
+
 std::vector<TokenPosition> all_positions(std::int64_t row, std::int64_t length) {
   std::vector<TokenPosition> at;
   for (std::int64_t c = 0; c < length; ++c) at.push_back({row, c});
@@ -122,16 +126,18 @@ TEST_F(LlamaGolden, EachSequenceMatchesTransformers) {
     const torch::Tensor none = model->log_probs(ref.tokens[0].view({1, -1}), {});
     EXPECT_EQ(none.sizes(), (std::vector<std::int64_t>{0, ref.logprobs[0].size(1)}));
   }
-  EXPECT_GE(tested, 8) << "too few fixture models can be split " << tp_ << " ways";
+  EXPECT_GE(tested, kMinModelsChecked) << "too few fixture models can be split " << tp_ << " ways";
 }
 
 TEST_F(LlamaGolden, RightPaddedBatchMatchesTransformers) {
+  int tested = 0;
   for (const fs::path& dir : fixture_models()) {
     // Dynamic rope depends on the batch's longest sequence (as in transformers), so a padded
     // batch is not comparable with references made one sequence at a time.
     if (dir.filename() == "llama_dynamic_rope") continue;
     auto model = load(dir, torch::kFloat32);
     if (!model) continue;
+    ++tested;
     const Reference ref = read_reference(dir);
     const std::int64_t width = ref.tokens.back().size(0);
     torch::Tensor batch =
@@ -151,13 +157,16 @@ TEST_F(LlamaGolden, RightPaddedBatchMatchesTransformers) {
       row += length;
     }
   }
+  EXPECT_GE(tested, kMinModelsChecked - 1) << "models checked at tp " << tp_;
 }
 
 TEST_F(LlamaGolden, PrefixContinuationMatchesTheFullSequence) {
+  int tested = 0;
   for (const fs::path& dir : fixture_models()) {
     if (dir.filename() == "llama_dynamic_rope") continue;  // rope depends on the call's length
     auto model = load(dir, torch::kFloat32);
     if (!model) continue;
+    ++tested;
     const Reference ref = read_reference(dir);
     const torch::Tensor& tokens = ref.tokens.back();
     const std::int64_t length = tokens.size(0), prefix_length = 9;
@@ -186,15 +195,18 @@ TEST_F(LlamaGolden, PrefixContinuationMatchesTheFullSequence) {
       EXPECT_TRUE(torch::allclose(picked.select(1, j), ours.select(1, candidates[j]), 0, 0))
           << name << " candidate " << candidates[j];
   }
+  EXPECT_GE(tested, kMinModelsChecked - 1) << "models checked at tp " << tp_;
 }
 
 // Rows of different lengths packed end to end (how evaluation batches run), whole and after a
 // cached prefix, against transformers run one sequence at a time.
 TEST_F(LlamaGolden, PackedRowsOfDifferentLengthsMatchTransformers) {
+  int tested = 0;
   for (const fs::path& dir : fixture_models()) {
     if (dir.filename() == "llama_dynamic_rope") continue;  // rope depends on the call's length
     auto model = load(dir, torch::kFloat32);
     if (!model) continue;
+    ++tested;
     const Reference ref = read_reference(dir);
     const std::string name = dir.filename().string();
     PackedBatch whole;
@@ -242,12 +254,15 @@ TEST_F(LlamaGolden, PackedRowsOfDifferentLengthsMatchTransformers) {
     }
     model->set_split_prefix_attention(true);
   }
+  EXPECT_GE(tested, kMinModelsChecked - 1) << "models checked at tp " << tp_;
 }
 
 TEST_F(LlamaGolden, Bf16StaysWithinItsDocumentedTolerance) {
+  int tested = 0;
   for (const fs::path& dir : fixture_models()) {
     auto model = load(dir, torch::kBFloat16);
     if (!model) continue;
+    ++tested;
     const Reference ref = read_reference(dir);
     double worst = 0;
     for (std::size_t i = 0; i < ref.tokens.size(); ++i) {
@@ -259,12 +274,15 @@ TEST_F(LlamaGolden, Bf16StaysWithinItsDocumentedTolerance) {
     EXPECT_LE(worst, kBf16Tolerance) << dir.filename();
     if (rank_ == 0) std::printf("  bf16 %-20s max |error| %.4f\n", dir.filename().c_str(), worst);
   }
+  EXPECT_GE(tested, kMinModelsChecked) << "models checked at tp " << tp_;
 }
 
 TEST_F(LlamaGolden, WeightsLiveOnTheRanksDeviceAndOnlyItsShard) {
+  int tested = 0;
   for (const fs::path& dir : fixture_models()) {
     ModelConfig config = load_model_config(dir);
     if (!tp_structural_problem(config, tp_, tp_, tp_).empty()) continue;
+    ++tested;
     Checkpoint checkpoint(dir);
     LlamaWeights w =
         load_llama_shard(checkpoint, config, {rank_, tp_, torch::kFloat32, torch_device_});
@@ -277,6 +295,7 @@ TEST_F(LlamaGolden, WeightsLiveOnTheRanksDeviceAndOnlyItsShard) {
     EXPECT_EQ(bytes, shard_footprint(config, DType::kFloat32, tp_, 1, false).weight_bytes)
         << dir.filename();
   }
+  EXPECT_GE(tested, kMinModelsChecked) << "models checked at tp " << tp_;
 }
 
 }  // namespace

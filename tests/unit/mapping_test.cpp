@@ -55,11 +55,13 @@ TEST(Mapping, TpGroupsFollowNodesNotWorldRankOrder) {
 }
 
 TEST(Mapping, EveryRankIsInExactlyOneGroupOfEachKindAndTpStaysOnItsNode) {
+  int layouts = 0;
   for (auto places : {blocked(2, 4), interleaved(2, 4), interleaved(3, 4), blocked(3, 2)}) {
     const int world = static_cast<int>(places.size());
     for (int tp : {1, 2, 4}) {
       const int per_node = world / (places.back().node + 1);
-      if (per_node % tp) continue;
+      if (per_node % tp) continue;  // a tp the nodes cannot hold (refusals: tested above)
+      ++layouts;
       const Mapping m = Mapping::build(places, tp, 0);
       std::multiset<int> in_tp, in_dp;
       std::set<std::vector<int>> tp_groups, dp_groups;
@@ -89,6 +91,8 @@ TEST(Mapping, EveryRankIsInExactlyOneGroupOfEachKindAndTpStaysOnItsNode) {
       EXPECT_EQ(static_cast<int>(dp_groups.size()), tp);
     }
   }
+  // tp 1, 2 and 4 on the three layouts of 4 ranks a node, tp 1 and 2 on the one of 2.
+  EXPECT_EQ(layouts, 3 * 3 + 2);
 }
 
 TEST(Mapping, RefusesTpThatSplitsANode) {

@@ -86,7 +86,8 @@ TEST(Planner, Llama13bOnEight40GbDevices) {
 }
 
 TEST(Planner, AutoPicksTheSmallestValidTpThatFits) {
-  for (const std::string memory : {"12GB", "16GB", "24GB", "40GB", "80GB"}) {
+  int planned = 0, refused = 0;
+  for (const std::string memory : {"4GB", "6GB", "12GB", "16GB", "24GB", "40GB", "80GB"}) {
     for (DType dtype : {DType::kFloat16, DType::kFloat32}) {
       const PlanRequest r = request(llama2_13b(), dtype, 8, 8, memory);
       Plan p;
@@ -96,8 +97,10 @@ TEST(Planner, AutoPicksTheSmallestValidTpThatFits) {
         // Nothing fits: then not even the largest valid tp may fit.
         EXPECT_GT(shard_footprint(r.config, dtype, 8, 4096, true).peak_bytes(),
                   static_cast<std::uint64_t>(r.device_memory_bytes * kUsableMemoryFraction));
+        ++refused;
         continue;
       }
+      ++planned;
       EXPECT_LE(p.footprint.peak_bytes(), p.usable_bytes) << memory;
       for (int smaller : structurally_valid_tps(r.config, 8, 8)) {
         if (smaller >= p.tp) break;
@@ -107,6 +110,10 @@ TEST(Planner, AutoPicksTheSmallestValidTpThatFits) {
       }
     }
   }
+  // 8 x 4 GB hold 13B in neither dtype; 8 x 6 GB hold fp16 (3.3 GB of weights a rank) but not
+  // fp32 (6.5 GB); every larger device holds both.
+  EXPECT_EQ(refused, 3);
+  EXPECT_EQ(planned, 11);
 }
 
 TEST(Planner, OverPartitioningRunsWithAWarningNamingTheRecommendedLayout) {
