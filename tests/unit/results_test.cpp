@@ -88,10 +88,12 @@ TEST_F(ResultsFileTest, RoundTripKeepsEveryColumnAndAttribute) {
 TEST_F(ResultsFileTest, OutputChecksRefuseWhatCannotBeWritten) {
   const fs::path out = dir_ / "r.h5";
   EXPECT_NO_THROW(check_output_path(out, false));
-  EXPECT_FALSE(fs::exists(dir_ / "r.h5.tmp"));  // the probe is removed
+  // The probe file (.r.h5.probe-XXXXXX) is gone: the folder is as empty as before.
+  EXPECT_TRUE(fs::is_empty(dir_)) << "left " << fs::directory_iterator(dir_)->path();
   std::ofstream(out) << "old";
   EXPECT_THROW(check_output_path(out, false), InputError);
   EXPECT_NO_THROW(check_output_path(out, true));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
   EXPECT_THROW(check_output_path(dir_ / "missing" / "r.h5", true), InputError);
   if (geteuid() != 0) {  // root writes anywhere
     fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec);
