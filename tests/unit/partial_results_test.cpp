@@ -7,6 +7,7 @@
 
 #include "mmlu/results/partial_results.hpp"
 #include "mmlu/util/error.hpp"
+#include "unprivileged.hpp"
 
 namespace mmlu {
 namespace {
@@ -186,10 +187,21 @@ TEST_F(PartialResultsTest, GarbageAndForeignFilesAreRefusedOrIgnored) {
 }
 
 TEST_F(PartialResultsTest, AnUnwritableFolderIsRefusedByName) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root writes anywhere";
+  // Seen as a user who cannot write there (root writes anywhere).
   fs::create_directories(dir_);
-  fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec);
-  EXPECT_THROW(PartialWriter(dir_, 0, 0, key()), InputError);
+  fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                            fs::perms::group_exec | fs::perms::others_read |
+                            fs::perms::others_exec);
+  EXPECT_EQ(test::as_unprivileged([&] {
+              try {
+                PartialWriter writer(dir_, 0, 0, key());
+              } catch (const InputError& e) {
+                return std::string(e.what()).find((dir_ / "attempt-0000.dp-0000.bin").string() +
+                                                  ": cannot be created") != std::string::npos;
+              }
+              return false;
+            }),
+            "");
   fs::permissions(dir_, fs::perms::owner_all);
 }
 

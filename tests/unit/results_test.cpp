@@ -7,6 +7,7 @@
 #include "mmlu/results/report.hpp"
 #include "mmlu/results/results.hpp"
 #include "mmlu/util/error.hpp"
+#include "unprivileged.hpp"
 
 namespace mmlu {
 namespace {
@@ -95,10 +96,22 @@ TEST_F(ResultsFileTest, OutputChecksRefuseWhatCannotBeWritten) {
   EXPECT_NO_THROW(check_output_path(out, true));
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
   EXPECT_THROW(check_output_path(dir_ / "missing" / "r.h5", true), InputError);
-  if (geteuid() != 0) {  // root writes anywhere
-    fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec);
-    EXPECT_THROW(check_output_path(dir_ / "new.h5", false), InputError);
-  }
+  // A folder its user cannot write to, seen as that user (root writes anywhere).
+  const fs::path locked = dir_ / "locked";
+  fs::create_directories(locked);
+  fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                              fs::perms::group_exec | fs::perms::others_read |
+                              fs::perms::others_exec);
+  EXPECT_EQ(test::as_unprivileged([&] {
+              try {
+                check_output_path(locked / "new.h5", false);
+              } catch (const InputError& e) {
+                return std::string(e.what()).find(locked.string() + "/new.h5: cannot be written") !=
+                       std::string::npos;
+              }
+              return false;
+            }),
+            "");
 }
 
 TEST_F(ResultsFileTest, AFailedWriteLeavesTheOldFileAndNoTemporary) {
