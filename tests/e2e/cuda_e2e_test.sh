@@ -13,12 +13,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failed=0
 fail() { echo "FAIL $*"; failed=1; }
+source "$repo/tests/e2e/run_logged.sh"
 run_eval() {  # run_eval OUT ARGS...
   local out=$1
   shift
-  timeout 300 "$mpirun" -q --mca btl self,vader --mca oob_tcp_if_include lo -np 1 "$eval_exe" \
-    --model "$model" --data "$data" --progress none --out "$out" "$@" >"$tmp/log" 2>&1 ||
-    { cat "$tmp/log"; fail "$out: exit $?"; }
+  run_logged "$tmp/log" "$out" timeout 300 "$mpirun" -q --mca btl self,vader \
+    --mca oob_tcp_if_include lo -np 1 "$eval_exe" --model "$model" --data "$data" \
+    --progress none --out "$out" "$@" || return
   grep -q "cuda:" "$tmp/log" || { cat "$tmp/log"; fail "$out: not run on a CUDA device"; }
 }
 "$python" "$repo/bench/hf_reference_eval.py" --model "$model" --data "$data" \
@@ -36,8 +37,8 @@ run_eval "$tmp/bf16_whole.h5" --dtype bf16 --no-prefix-reuse
 long=(--model "$repo/configs/synthetic/llama-2-7b" --synthetic-weights --synthetic-data --limit 6
       --dtype bf16 --flush-every 1 --progress none)
 tag="cuda-resume-$$"
-timeout 300 "$mpirun" -q --mca btl self,vader --mca oob_tcp_if_include lo -np 1 "$eval_exe" \
-  "${long[@]}" --out "$tmp/full7b.h5" >"$tmp/log" 2>&1 || { cat "$tmp/log"; fail "7B run: exit $?"; }
+run_logged "$tmp/log" "7B run" timeout 300 "$mpirun" -q --mca btl self,vader \
+  --mca oob_tcp_if_include lo -np 1 "$eval_exe" "${long[@]}" --out "$tmp/full7b.h5"
 MMLU_TEST_RUN=$tag "$mpirun" -q --mca btl self,vader --mca oob_tcp_if_include lo -x MMLU_TEST_RUN \
   -np 1 "$eval_exe" "${long[@]}" --out "$tmp/cut7b.h5" >"$tmp/cut.log" 2>&1 &
 launcher=$!
@@ -54,8 +55,8 @@ done
 wait $launcher
 rc=$?
 [ "$rc" -eq 75 ] || { tail -5 "$tmp/cut.log"; fail "7B SIGTERM: exit $rc, expected 75"; }
-timeout 300 "$mpirun" -q --mca btl self,vader --mca oob_tcp_if_include lo -np 1 "$eval_exe" \
-  "${long[@]}" --out "$tmp/cut7b.h5" --resume >"$tmp/log" 2>&1 || { cat "$tmp/log"; fail "7B resume: exit $?"; }
+run_logged "$tmp/log" "7B resume" timeout 300 "$mpirun" -q --mca btl self,vader \
+  --mca oob_tcp_if_include lo -np 1 "$eval_exe" "${long[@]}" --out "$tmp/cut7b.h5" --resume
 grep "^resume" "$tmp/log"
 "$python" "$repo/tests/e2e/compare_results.py" "$tmp/full7b.h5" "$tmp/cut7b.h5" --tolerance 0 ||
   fail "7B stopped and resumed on the GPU differs from an uninterrupted run"

@@ -14,13 +14,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failed=0
 fail() { echo "FAIL $*"; failed=1; }
+source "$repo/tests/e2e/run_logged.sh"
 
 run_eval() {  # run_eval NP TP OUT [ARGS...]
   local np=$1 tp=$2 out=$3
   shift 3
-  timeout 300 "$mpirun" -q --oversubscribe --mca btl self,vader,tcp --mca btl_tcp_if_include lo \
-    --mca oob_tcp_if_include lo -np "$np" "$eval_exe" --model "$model" --tp "$tp" --limit 24 \
-    --progress none --out "$out" "$@" >"$tmp/log" 2>&1 || { cat "$tmp/log"; fail "np=$np tp=$tp: exit $?"; }
+  run_logged "$tmp/log" "np=$np tp=$tp" timeout 300 "$mpirun" -q --oversubscribe \
+    --mca btl self,vader,tcp --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo -np "$np" \
+    "$eval_exe" --model "$model" --tp "$tp" --limit 24 --progress none --out "$out" "$@"
 }
 
 "$python" "$repo/bench/hf_reference_eval.py" --model "$model" --data "$data" --limit 24 \

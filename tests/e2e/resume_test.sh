@@ -27,6 +27,7 @@ ranks_of() {  # ranks_of [RANK]: this test's rank processes (all, or the one of 
 trap 'kill -KILL $(ranks_of) 2>/dev/null; rm -rf "$tmp"' EXIT
 failed=0
 fail() { echo "FAIL $*"; failed=1; }
+source "$repo/tests/e2e/run_logged.sh"
 # The embedded model on a synthetic MMLU-shaped workload: long enough (about 6 s on 2 cores) to
 # interrupt, and a save after every batch.
 args=(--model "$repo/configs/embedded/model" --synthetic-data --limit 12 --progress none
@@ -40,8 +41,8 @@ launch() {  # launch NP OUT [mmlu_eval options...]: in the background, $! is mpi
 finish() {  # finish NP OUT [options...]: runs to the end, must succeed
   local np=$1 out=$2
   shift 2
-  timeout 300 "$mpirun" -q --oversubscribe --bind-to none -np "$np" "$eval_exe" "${args[@]}" \
-    --out "$out" "$@" >"$out.log" 2>&1 || { cat "$out.log"; fail "$out: exit $?"; }
+  run_logged "$out.log" "$out" timeout 300 "$mpirun" -q --oversubscribe --bind-to none \
+    -np "$np" "$eval_exe" "${args[@]}" --out "$out" "$@"
 }
 source "$repo/tests/e2e/partial_helpers.sh"
 expect_exit() {  # expect_exit PID CODE WHAT
@@ -159,8 +160,8 @@ refused() {  # refused LOG WHAT: exit 2 with "holds another run's results", else
 # old weights are not this run's. Here a copy's safetensors file gets a new modification time.
 cp -r "$repo/configs/embedded/model" "$tmp/model"
 copy_args=(--model "$tmp/model" "${args[@]:2}")
-timeout 60 "$mpirun" -q -np 1 "$eval_exe" "${copy_args[@]}" --out "$tmp/copy.h5" \
-  >"$tmp/copy.log" 2>&1 || { cat "$tmp/copy.log"; fail "copy: exit $?"; }
+run_logged "$tmp/copy.log" "copy" timeout 60 "$mpirun" -q -np 1 "$eval_exe" "${copy_args[@]}" \
+  --out "$tmp/copy.h5"
 touch -d "+1 minute" "$tmp"/model/*.safetensors
 timeout 60 "$mpirun" -q -np 1 "$eval_exe" "${copy_args[@]}" --out "$tmp/copy.h5" --resume \
   >"$tmp/copy-retrained.log" 2>&1
@@ -178,8 +179,8 @@ for split in ("dev", "test"):
             out.write(json.dumps(row) + "\n")
 PY
 jsonl=(--model "$repo/configs/embedded/model" --data "$tmp/data.jsonl" --limit 2 --progress none)
-timeout 60 "$mpirun" -q -np 1 "$eval_exe" "${jsonl[@]}" --subjects philosophy \
-  --out "$tmp/jsonl.h5" >"$tmp/jsonl.log" 2>&1 || { cat "$tmp/jsonl.log"; fail "jsonl: exit $?"; }
+run_logged "$tmp/jsonl.log" "jsonl" timeout 60 "$mpirun" -q -np 1 "$eval_exe" "${jsonl[@]}" \
+  --subjects philosophy --out "$tmp/jsonl.h5"
 timeout 60 "$mpirun" -q -np 1 "$eval_exe" "${jsonl[@]}" --subjects miscellaneous \
   --out "$tmp/jsonl.h5" --resume >"$tmp/jsonl-other.log" 2>&1
 refused $? "$tmp/jsonl-other.log" "results of another subject of the same JSONL file"

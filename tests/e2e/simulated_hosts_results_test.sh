@@ -11,18 +11,18 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failed=0
 fail() { echo "FAIL $*"; failed=1; }
+source "$repo/tests/e2e/run_logged.sh"
 args=(--model "$repo/configs/embedded/model" --data "$repo/configs/embedded/data" --limit 13
       --tp 2 --progress none)
 
 single() {  # single NP OUT
-  timeout 300 "$mpirun" -q --oversubscribe --mca btl self,vader,tcp --mca btl_tcp_if_include lo \
-    --mca oob_tcp_if_include lo -np "$1" "$eval_exe" "${args[@]}" --out "$2" >"$tmp/log" 2>&1 ||
-    { cat "$tmp/log"; fail "single host np=$1: exit $?"; }
+  run_logged "$tmp/log" "single host np=$1" timeout 300 "$mpirun" -q --oversubscribe \
+    --mca btl self,vader,tcp --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo -np "$1" \
+    "$eval_exe" "${args[@]}" --out "$2"
 }
 hosts() {  # hosts HOSTS MAP_BY NP OUT
-  timeout 300 sh "$repo/tests/mpi/run_on_simulated_hosts.sh" "$mpirun" "$1" "$2" "$3" -q \
-    --oversubscribe "$eval_exe" "${args[@]}" --out "$4" >"$tmp/log" 2>&1 ||
-    { cat "$tmp/log"; fail "$1 by $2: exit $?"; }
+  run_logged "$tmp/log" "$1 by $2" timeout 300 sh "$repo/tests/mpi/run_on_simulated_hosts.sh" \
+    "$mpirun" "$1" "$2" "$3" -q --oversubscribe "$eval_exe" "${args[@]}" --out "$4"
 }
 
 single 4 "$tmp/single4.h5"
