@@ -22,8 +22,10 @@ run_eval() {  # run_eval OUT ARGS...
     --progress none --out "$out" "$@" || return
   grep -q "cuda:" "$tmp/log" || { cat "$tmp/log"; fail "$out: not run on a CUDA device"; }
 }
-"$python" "$repo/bench/hf_reference_eval.py" --model "$model" --data "$data" \
-  --out "$tmp/hf.json" 2>/dev/null | tail -1 || fail "reference evaluator"
+# The fp32 checks compare with the reference: without it there is nothing to compare.
+run_logged "$tmp/hf.log" "reference evaluator" "$python" "$repo/bench/hf_reference_eval.py" \
+  --model "$model" --data "$data" --out "$tmp/hf.json" || exit 1
+tail -1 "$tmp/hf.log"
 run_eval "$tmp/fp32.h5" --dtype fp32
 run_eval "$tmp/fp32_whole.h5" --dtype fp32 --no-prefix-reuse
 "$python" "$repo/tests/e2e/compare_results.py" "$tmp/hf.json" "$tmp/fp32.h5" "$tmp/fp32_whole.h5" ||

@@ -24,8 +24,10 @@ run_eval() {  # run_eval NP TP OUT [ARGS...]
     "$eval_exe" --model "$model" --tp "$tp" --limit 24 --progress none --out "$out" "$@"
 }
 
-"$python" "$repo/bench/hf_reference_eval.py" --model "$model" --data "$data" --limit 24 \
-  --out "$tmp/hf.json" 2>/dev/null | tail -1 || fail "reference evaluator"
+# Everything below compares with the reference: without it there is nothing to check.
+run_logged "$tmp/hf.log" "reference evaluator" "$python" "$repo/bench/hf_reference_eval.py" \
+  --model "$model" --data "$data" --limit 24 --out "$tmp/hf.json" || exit 1
+tail -1 "$tmp/hf.log"
 
 for layout in "1 1" "2 2" "2 1" "4 2"; do
   set -- $layout
