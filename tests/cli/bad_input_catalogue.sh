@@ -195,4 +195,4 @@ refuse "partial results of another run" "$partial/attempt-0000.dp-0000.bin: belo
 [ -f "$partial/attempt-0000.dp-0000.bin" ] || { failed=$((failed + 1)); echo "FAIL a refused partial file was removed"; }
 
 echo "bad-input catalogue: $cases cases, $failed failed"
-[ "$cases" -ge 30 ] && [ "$failed" -eq 0 ]
+[ "$cases" -ge 62 ] && [ "$failed" -eq 0 ]
