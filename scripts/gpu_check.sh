@@ -205,16 +205,23 @@ if [[ ${result[build]} == yes ]]; then
 fi
 
 # ctest's summary line: "97% tests passed, 1 tests failed out of 57" (CMake 3), or with no
-# failures "100% tests passed out of 2" (CMake 4 drops the ", 0 tests failed").
-count_tests() { # count_tests LOG: prints "PASSED FAILED"
-  local line total failed=0
+# failures "100% tests passed out of 2" (CMake 4 drops the ", 0 tests failed"). CTest counts a
+# skipped test (exit 77: no GPU, too few GPUs) as passed; those listed under "The following tests
+# did not run:" as "(Skipped)" are counted apart.
+count_tests() { # count_tests LOG: prints "PASSED FAILED SKIPPED"
+  local line total failed=0 skipped
   line=$(grep -E 'tests passed(, [0-9]+ tests failed)? out of [0-9]+' "$1" | tail -1 || true)
-  [[ -n $line ]] || { echo "0 0"; return; }
+  [[ -n $line ]] || { echo "0 0 0"; return; }
   total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
   if [[ $line =~ ([0-9]+)\ tests\ failed ]]; then failed=${BASH_REMATCH[1]}; fi
-  echo "$((total - failed)) $failed"
+  skipped=$(skipped_tests "$1" | grep -c . || true)
+  echo "$((total - failed - skipped)) $failed $skipped"
 }
-passed=0 failed=0 cuda_tests=0
+skipped_tests() { # skipped_tests LOG: the names of the tests CTest skipped, one a line
+  sed -n '/^The following tests did not run:/,/^$/p' "$1" |
+    sed -nE 's/^[[:space:]]*[0-9]+ - (.*) \(Skipped\)$/\1/p'
+}
+passed=0 failed=0 skipped=0 cuda_tests=0
 result[tests]="not run"
 result[cuda_tests]="not run"
 if [[ ${result[build]} == yes ]]; then
@@ -225,10 +232,17 @@ if [[ ${result[build]} == yes ]]; then
     step "tests labelled cuda ($cuda_tests)"
     if ((cuda_tests > 0)); then
       ctest --test-dir "$build" -L cuda -j "$(nproc)" --timeout 600 >"$logs/ctest-cuda.log" 2>&1 || true
-      read -r p f < <(count_tests "$logs/ctest-cuda.log")
-      passed=$((passed + p)) failed=$((failed + f))
+      read -r p f s < <(count_tests "$logs/ctest-cuda.log")
+      passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
       grep -E '^ *[0-9]+/[0-9]+ Test' "$logs/ctest-cuda.log" || true
-      result[cuda_tests]="$p passed, $f failed"
+      result[cuda_tests]="$p passed, $f failed, $s skipped"
+      if ((s > 0)); then
+        result[cuda_tests]+=" ($(skipped_tests "$logs/ctest-cuda.log" | paste -sd, -))"
+      fi
+      # NCCL between ranks needs a GPU per rank: on a one-GPU node it is not tested at all.
+      if skipped_tests "$logs/ctest-cuda.log" | grep -q '^cuda\.llama_golden\.tp2$'; then
+        result[cuda_tests]+="; tensor parallelism over NCCL (tp 2) was NOT run: it needs 2 GPUs, this node has $ndev"
+      fi
       echo "cuda tests: ${result[cuda_tests]}"
     else
       result[cuda_tests]="none labelled cuda"
@@ -245,14 +259,15 @@ if [[ ${result[build]} == yes ]]; then
     # (scripts/test.sh runs it on the CI machine).
     step "other tests"
     ctest --test-dir "$build" -LE 'cuda|slurm' -j "$(nproc)" --timeout 600 >"$logs/ctest.log" 2>&1 || true
-    read -r p f < <(count_tests "$logs/ctest.log")
-    passed=$((passed + p)) failed=$((failed + f))
+    read -r p f s < <(count_tests "$logs/ctest.log")
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
     grep -E 'tests passed|Total Test time' "$logs/ctest.log" || true
+    if ((s > 0)); then echo "skipped: $(skipped_tests "$logs/ctest.log" | paste -sd, -)"; fi
     # The failing tests with ctest's reasons; their output is in the log.
     sed -n '/^The following tests FAILED:/,$p' "$logs/ctest.log"
   fi
   if ((failed > 0 || passed == 0)); then bad "tests"; fi
-  result[tests]="$passed passed, $failed failed"
+  result[tests]="$passed passed, $failed failed, $skipped skipped"
 fi
 
 # The job as users start it. Open MPI refuses root unless told; the loopback-only transports
