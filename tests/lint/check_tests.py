@@ -15,6 +15,8 @@ Each rule names the file and line it flags; the exit code is the number of findi
   (++counter) that an assertion then checks.
 - catalogue-count: the bad-input catalogue's minimum differs from the number of cases it makes,
   or the README states another number.
+- readme-options: an option of mmlu_eval (src/app/options.cpp) missing from the README's table,
+  or a row of the table for an option that does not exist.
 """
 import pathlib
 import re
@@ -92,6 +94,17 @@ else:
         flag("catalogue-count", repo / "README.md", 1,
              f"README states {stated.group(1) if stated else 'no'} catalogue cases, the "
              f"catalogue asserts {minimum.group(1)}")
+
+options_cpp = repo / "src" / "app" / "options.cpp"
+options = set(re.findall(r'^\s+\("([a-z-]+)[,"]', options_cpp.read_text(), re.M))
+readme_text = (repo / "README.md").read_text()
+table = readme_text[readme_text.index("| option | default | meaning |"):]
+table = table[:table.index("\n\n")]
+documented = set(re.findall(r"^\| `--([a-z-]+)", table, re.M))
+for name in sorted(options - documented):
+    flag("readme-options", repo / "README.md", 1, f"--{name} is missing from the options table")
+for name in sorted(documented - options):
+    flag("readme-options", repo / "README.md", 1, f"--{name} in the options table is no option")
 
 for f in findings:
     print(f)
