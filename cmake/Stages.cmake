@@ -1,10 +1,10 @@
-# One static library per stage, in the order the data flows through them; each links only the
-# stages added before it here:
+# One static library per stage (src/STAGE/CMakeLists.txt), in the order the data flows through
+# them; each links only the stages added before it here:
 #   util <- tokenizer <- data;  util <- checkpoint <- parallel <- model <- eval <- results <- app
 # The torch-free, MPI-free parsers (util, tokenizer, data, checkpoint, the partial-results format
 # and the options) together are mmlu_parsers. With MMLU_PARSERS_ONLY (the fuzz build,
 # tests/fuzz) only they are built, so that build needs neither torch nor MPI.
-get_filename_component(MMLU_REPO_DIR ${CMAKE_CURRENT_SOURCE_DIR}/.. ABSOLUTE)
+get_filename_component(MMLU_REPO_DIR ${CMAKE_CURRENT_LIST_DIR}/.. ABSOLUTE)
 
 # mmlu_stage_library(NAME SOURCES files... [PUBLIC targets...] [PRIVATE targets...])
 function(mmlu_stage_library name)
@@ -15,19 +15,24 @@ function(mmlu_stage_library name)
   target_link_libraries(${name} PUBLIC ${arg_PUBLIC} PRIVATE ${arg_PRIVATE})
 endfunction()
 
-add_subdirectory(util)
-add_subdirectory(tokenizer)
-add_subdirectory(data)
-add_subdirectory(checkpoint)
+# Binary folders named explicitly: the fuzz build adds these sources from outside its own tree.
+macro(mmlu_add_stage stage)
+  add_subdirectory(${MMLU_REPO_DIR}/src/${stage} ${CMAKE_BINARY_DIR}/src/${stage})
+endmacro()
+
+mmlu_add_stage(util)
+mmlu_add_stage(tokenizer)
+mmlu_add_stage(data)
+mmlu_add_stage(checkpoint)
 if(NOT MMLU_PARSERS_ONLY)
-  add_subdirectory(parallel)
-  add_subdirectory(model)
-  add_subdirectory(eval)
+  mmlu_add_stage(parallel)
+  mmlu_add_stage(model)
+  mmlu_add_stage(eval)
 endif()
 # Both hold a parser (the partial-results format, the options) and, unless MMLU_PARSERS_ONLY,
 # the rest of their stage.
-add_subdirectory(results)
-add_subdirectory(app)
+mmlu_add_stage(results)
+mmlu_add_stage(app)
 
 add_library(mmlu_parsers INTERFACE)
 target_link_libraries(mmlu_parsers INTERFACE
