@@ -1,5 +1,6 @@
 #include "mmlu/app/job.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -15,10 +16,18 @@ void print_error(const std::string& program, const std::string& message) {
   std::fflush(stderr);
 }
 
+// A write past a file-size limit (ulimit -f) raises SIGXFSZ, which kills the process with a core
+// dump. Ignored, the write fails with EFBIG instead, and is reported naming the file, as a full
+// disk is.
+void report_file_size_limits() {
+  std::signal(SIGXFSZ, SIG_IGN);
+}
+
 }  // namespace
 
 int run_mpi_job(const std::string& program, int argc, char** argv,
                 const std::function<int(int, char**)>& body) {
+  report_file_size_limits();
   std::unique_ptr<MpiRuntime> mpi;
   try {
     mpi = std::make_unique<MpiRuntime>(&argc, &argv);
@@ -48,6 +57,7 @@ int run_mpi_job(const std::string& program, int argc, char** argv,
 
 int run_tool(const std::string& program, int argc, char** argv,
              const std::function<int(int argc, char** argv)>& body) {
+  report_file_size_limits();
   try {
     return body(argc, argv);
   } catch (const Error& e) {

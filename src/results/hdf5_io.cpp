@@ -23,9 +23,35 @@ Handle string_type() {
   return type;
 }
 
-Handle create_file(const std::filesystem::path& path) {
-  return Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-                "create " + path.string());
+namespace {
+
+// File access properties that hold a file in memory, grown 1 MiB at a time, with no backing
+// store: the image is ours to write. -1 when HDF5 cannot make them.
+hid_t in_memory_access() {
+  const hid_t access = H5Pcreate(H5P_FILE_ACCESS);
+  if (access >= 0 && H5Pset_fapl_core(access, 1 << 20, 0) < 0) {
+    H5Pclose(access);
+    return -1;
+  }
+  return access;
+}
+
+}  // namespace
+
+MemoryFile::MemoryFile(const std::string& name)
+    : access_(in_memory_access(), H5Pclose, "hold a file in memory"),
+      file_(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access_), H5Fclose,
+            "create " + name) {}
+
+std::string MemoryFile::image() {
+  check(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush a file");
+  const ssize_t size = H5Fget_file_image(file_, nullptr, 0);
+  if (size < 0) throw Error("HDF5: cannot read a file's image");
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  if (H5Fget_file_image(file_, bytes.data(), bytes.size()) != size)
+    throw Error("HDF5: cannot read a file's image");
+  file_.close("close a file");
+  return bytes;
 }
 
 Handle create_group(hid_t where, const std::string& name) {

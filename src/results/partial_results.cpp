@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "mmlu/util/error.hpp"
+#include "mmlu/util/file_write.hpp"
 #include "mmlu/util/hash.hpp"
 
 namespace fs = std::filesystem;
@@ -54,19 +55,6 @@ RunKey parse_key(const std::string& text, const fs::path& file) {
     at = end + 1;
   }
   return key;
-}
-
-void write_all(int fd, const void* data, std::size_t bytes, const fs::path& path) {
-  const auto* p = static_cast<const char*>(data);
-  while (bytes > 0) {
-    const ssize_t n = ::write(fd, p, bytes);
-    if (n < 0) {
-      if (errno == EINTR) continue;  // a stop signal arrived mid-write: finish the block
-      throw Error(path.string() + ": write failed (" + std::strerror(errno) + ")");
-    }
-    p += n;
-    bytes -= static_cast<std::size_t>(n);
-  }
 }
 
 bool is_partial_file(const fs::path& p) {

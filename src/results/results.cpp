@@ -12,13 +12,13 @@
 #include "mmlu/parallel/mpi.hpp"
 #include "mmlu/results/hdf5_io.hpp"
 #include "mmlu/util/error.hpp"
+#include "mmlu/util/file_write.hpp"
 
 namespace mmlu {
 namespace {
 
 namespace fs = std::filesystem;
 using hdf5::check;
-using hdf5::create_file;
 using hdf5::create_group;
 using hdf5::Handle;
 using hdf5::string_type;
@@ -206,7 +206,7 @@ void write_results_file(const fs::path& out, const std::vector<std::string>& sub
   hdf5::silence_errors();
   const Summary summary = summarize(subject_names, questions);
   write_atomically(out, [&](const fs::path& tmp) {
-    Handle file = create_file(tmp);
+    hdf5::MemoryFile file(tmp.string());
     write_number_attribute(file, "accuracy", summary.accuracy);
     write_number_attribute(file, "accuracy_macro", summary.accuracy_macro);
     write_number_attribute(file, "questions", static_cast<double>(summary.n));
@@ -239,7 +239,7 @@ void write_results_file(const fs::path& out, const std::vector<std::string>& sub
     group.close("close group questions");
     write_scores(file, "subjects", summary.subjects, true);
     write_scores(file, "categories", summary.categories, false);
-    file.close("write " + tmp.string());
+    write_new_file(tmp, file.image());
   });
 }
 

@@ -10,6 +10,7 @@
 #include "mmlu/results/report.hpp"
 #include "mmlu/results/results.hpp"
 #include "mmlu/util/error.hpp"
+#include "mmlu/util/file_write.hpp"
 
 namespace fs = std::filesystem;
 
@@ -136,8 +137,7 @@ SweepSummary summarize_sweep(const std::vector<SweepEntry>& entries, const std::
 
 void write_sweep_csv(const fs::path& path, const SweepSummary& summary) {
   write_atomically(path, [&](const fs::path& tmp) {
-    std::ofstream out(tmp);
-    if (!out) throw InputError(path.string() + ": cannot be written");
+    std::ostringstream out;
     out << "checkpoint,scope,status,n,correct,accuracy,delta_points,p_value\n";
     char numbers[128];
     for (const SweepRow& r : summary.rows) {
@@ -147,8 +147,7 @@ void write_sweep_csv(const fs::path& path, const SweepSummary& summary) {
       out << csv_field(r.checkpoint) << "," << csv_field(r.scope) << "," << r.status << ","
           << numbers << "\n";
     }
-    out.close();
-    if (!out) throw Error(path.string() + ": write failed");
+    write_new_file(tmp, out.str());
   });
 }
 
@@ -156,7 +155,7 @@ void write_sweep_hdf5(const fs::path& path, const SweepSummary& summary,
                       const std::string& baseline, double fail_below_points) {
   hdf5::silence_errors();
   write_atomically(path, [&](const fs::path& tmp) {
-    hdf5::Handle file = hdf5::create_file(tmp);
+    hdf5::MemoryFile file(tmp.string());
     hdf5::write_text_attribute(file, "baseline", baseline);
     hdf5::write_number_attribute(file, "fail_below_points", fail_below_points);
     hdf5::Handle group = hdf5::create_group(file, "rows");
@@ -182,7 +181,7 @@ void write_sweep_hdf5(const fs::path& path, const SweepSummary& summary,
     hdf5::write_column(group, "delta_points", H5T_NATIVE_DOUBLE, delta);
     hdf5::write_column(group, "p_value", H5T_NATIVE_DOUBLE, p);
     group.close("close group rows");
-    file.close("write " + tmp.string());
+    write_new_file(tmp, file.image());
   });
 }
 

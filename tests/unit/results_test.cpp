@@ -1,9 +1,11 @@
 // The results file: summary arithmetic, the HDF5 round trip, atomic replacement and refusals,
 // and the comparison statistics.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <fstream>
 
+#include "child_process.hpp"
 #include "mmlu/results/report.hpp"
 #include "mmlu/results/results.hpp"
 #include "mmlu/util/error.hpp"
@@ -124,6 +126,39 @@ TEST_F(ResultsFileTest, AFailedWriteLeavesTheOldFileAndNoTemporary) {
   in >> text;
   EXPECT_EQ(text, "old");
   EXPECT_FALSE(fs::exists(dir_ / "r.h5.tmp"));
+}
+
+// A disk that fills while the file is written (here a 16 KiB file-size limit, which fails the
+// write as a full disk does): an Error naming the file and the system's reason, no temporary
+// left, the old file kept, and HDF5's own shutdown afterwards is clean (it used to crash there).
+TEST_F(ResultsFileTest, AFullDiskIsAnErrorNamingTheFileNotACrash) {
+  const fs::path out = dir_ / "r.h5";
+  std::ofstream(out) << "old";
+  std::vector<QuestionResult> many;
+  for (std::int64_t i = 0; i < 2000; ++i) many.push_back(question(0, i, 1, 1));
+  std::string message;
+  const std::string outcome = test::with_file_size_limit(16 << 10, [&] {
+    try {
+      write_results_file(out, {"anatomy"}, many, {});
+      return false;
+    } catch (const InputError&) {
+      return false;  // the disk's failure is not the user's input
+    } catch (const Error& e) {
+      message = e.what();
+    }
+    H5close();  // the library's exit-time cleanup, as the program's exit runs it
+    return message == (dir_ / "r.h5.tmp").string() + ": cannot be written (File too large)" &&
+           !fs::exists(dir_ / "r.h5.tmp");
+  });
+  EXPECT_EQ(outcome, "");
+  std::ifstream in(out);
+  std::string text;
+  in >> text;
+  EXPECT_EQ(text, "old");
+  EXPECT_FALSE(fs::exists(dir_ / "r.h5.tmp"));
+  // Without the limit the same file is written, and reads back.
+  write_results_file(out, {"anatomy"}, many, {});
+  EXPECT_EQ(read_results_file(out).questions.size(), many.size());
 }
 
 TEST_F(ResultsFileTest, NotAResultsFileIsAnInputError) {

@@ -1,12 +1,14 @@
 // A sweep's summary: the list format and its refusals, regressions against the baseline by the
 // tolerance, checkpoints without results, and the CSV table.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "child_process.hpp"
 #include "mmlu/results/results.hpp"
 #include "mmlu/results/sweep.hpp"
 #include "mmlu/util/error.hpp"
@@ -191,6 +193,36 @@ TEST_F(SweepTest, EachCategoryIsTestedOnItsOwnPairedQuestions) {
                         "      1  baseline\n"),
             std::string::npos)
       << s.text;
+}
+
+// A disk that fills while a summary is written (a 4 KiB file-size limit): an Error naming the
+// file and the system's reason, no temporary left, and a clean HDF5 shutdown after it.
+TEST_F(SweepTest, AFullDiskWhileWritingASummaryIsAnErrorNamingTheFile) {
+  SweepSummary summary;
+  for (int i = 0; i < 400; ++i)
+    summary.rows.push_back(
+        {"step-" + std::to_string(i), "all", "ok", 14042, 9000, 64.1, -0.2, 0.5});
+  for (const char* name : {"summary.h5", "summary.csv"}) {
+    const fs::path path = dir_ / name;
+    std::string message;
+    const std::string outcome = test::with_file_size_limit(4 << 10, [&] {
+      try {
+        if (path.extension() == ".h5")
+          write_sweep_hdf5(path, summary, "step-0", 1.0);
+        else
+          write_sweep_csv(path, summary);
+        return false;
+      } catch (const InputError&) {
+        return false;
+      } catch (const Error& e) {
+        message = e.what();
+      }
+      H5close();
+      return message == path.string() + ".tmp: cannot be written (File too large)" &&
+             !fs::exists(path.string() + ".tmp") && !fs::exists(path);
+    });
+    EXPECT_EQ(outcome, "") << name;
+  }
 }
 
 }  // namespace

@@ -44,8 +44,24 @@ void silence_errors();
 // Variable-length UTF-8 strings.
 Handle string_type();
 
-// A new file (replacing any at `path`) and a group in it, errors naming what failed.
-Handle create_file(const std::filesystem::path& path);
+// A new HDF5 file built in memory (the core driver, no backing store): HDF5 never writes to disk
+// itself. Our own write of its image then fails on a full or size-limited disk with the system's
+// reason, where HDF5 failing to close a file on disk left it open, and its exit-time cleanup
+// crashed on it.
+class MemoryFile {
+ public:
+  // `name` names the file in HDF5's errors only; nothing is created there.
+  explicit MemoryFile(const std::string& name);
+  operator hid_t() const { return file_; }
+  // Flushes and closes the file; returns its bytes.
+  std::string image();
+
+ private:
+  Handle access_;
+  Handle file_;
+};
+
+// A group in a file, errors naming what failed.
 Handle create_group(hid_t where, const std::string& name);
 
 void write_text_attribute(hid_t where, const std::string& name, const std::string& value);
@@ -75,7 +91,7 @@ namespace mmlu {
 void publish_file(const std::filesystem::path& tmp, const std::filesystem::path& out);
 
 // Calls write(OUT.tmp), then publishes it as `out`; on any failure OUT.tmp is removed and the
-// error passed on, so nothing is left behind.
+// error passed on, so nothing is left behind. `write` fills OUT.tmp with write_new_file.
 template <class Write>
 void write_atomically(const std::filesystem::path& out, Write&& write) {
   const std::filesystem::path tmp = out.string() + ".tmp";
