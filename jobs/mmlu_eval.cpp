@@ -6,10 +6,8 @@
 
 namespace {
 
-int evaluate(int argc, char** argv) {
+int evaluate(int argc, char** argv, const mmlu::StopSignals& signals) {
   mmlu::RunClock clock;
-  // From the start, so a stop request during loading ends the run cleanly at the first batch.
-  const mmlu::StopSignals signals;
   const mmlu::Options options = mmlu::read_options(argc, argv, MMLU_DEFAULT_CONFIG);
   if (options.help || options.version) {
     mmlu::print_help_or_version(options);
@@ -46,5 +44,9 @@ int evaluate(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return mmlu::run_mpi_job("mmlu_eval", argc, argv, evaluate);
+  // Before MPI starts, which takes seconds: a stop requested at start-up (a preemption) ends the
+  // run cleanly at its first batch, as one requested later does.
+  const mmlu::StopSignals signals;
+  return mmlu::run_mpi_job("mmlu_eval", argc, argv,
+                           [&](int argc, char** argv) { return evaluate(argc, argv, signals); });
 }
