@@ -5,6 +5,7 @@
 #include <random>
 #include <string_view>
 
+#include "mmlu/util/error.hpp"
 #include "mmlu/util/sha256.hpp"
 
 namespace mmlu {
@@ -150,6 +151,39 @@ SyntheticWorkload make_synthetic_workload(std::int64_t vocab_size, std::int64_t 
                              ":" + std::to_string(vocab_size) + ":" + std::to_string(max_seq_len) +
                              ":" + std::to_string(limit));
   return w;
+}
+
+void keep_subjects(SyntheticWorkload& w, const std::vector<std::string>& subjects) {
+  if (subjects.empty()) return;
+  std::vector<std::int32_t> new_index(w.data.subjects.size(), -1);
+  for (const std::string& name : subjects) {
+    const auto it = std::find_if(w.data.subjects.begin(), w.data.subjects.end(),
+                                 [&](const SubjectData& s) { return s.name == name; });
+    if (it == w.data.subjects.end()) {
+      std::string list;
+      for (const auto& s : w.data.subjects) list += (list.empty() ? "" : ", ") + s.name;
+      throw InputError("--subjects: no subject " + name +
+                       " in the synthetic workload (MMLU's 57: " + list + ")");
+    }
+    new_index[static_cast<std::size_t>(it - w.data.subjects.begin())] = 0;
+  }
+  std::vector<SubjectData> kept;
+  for (std::size_t s = 0; s < w.data.subjects.size(); ++s)
+    if (new_index[s] == 0) {
+      new_index[s] = static_cast<std::int32_t>(kept.size());
+      kept.push_back(std::move(w.data.subjects[s]));
+    }
+  std::vector<TokenizedQuestion> questions;
+  for (TokenizedQuestion& q : w.questions)
+    if (const std::int32_t s = new_index[static_cast<std::size_t>(q.subject)]; s >= 0) {
+      q.subject = s;
+      questions.push_back(std::move(q));
+    }
+  std::string names;
+  for (const auto& s : kept) names += ":" + s.name;
+  w.data.subjects = std::move(kept);
+  w.questions = std::move(questions);
+  w.data.sha256 = sha256_hex(w.data.sha256 + ":subjects" + names);
 }
 
 }  // namespace mmlu

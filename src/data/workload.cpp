@@ -55,8 +55,12 @@ Workload prepare_workload(const WorkloadRequest& request) {
   Workload w;
   w.max_seq_len = request.max_seq_len;
   if (request.synthetic) {
+    if (request.selection.split != "test")
+      throw InputError("--split " + request.selection.split +
+                       ": the synthetic workload has MMLU's test split only");
     SyntheticWorkload synthetic = make_synthetic_workload(
         request.vocab_size, request.max_seq_len, request.selection.shots, request.selection.limit);
+    keep_subjects(synthetic, request.selection.subjects);
     w.data = std::move(synthetic.data);
     w.questions = std::move(synthetic.questions);
     w.answer_ids = synthetic.answer_ids;

@@ -98,6 +98,7 @@ edit_config c10 "[c.pop(k) for k in ('attention_bias', 'mlp_bias', 'pretraining_
 run_model c10 "a sliding window shorter than the prompts" "$tmp/c10/config.json: sliding_window 64 with prompts up to [0-9]+ tokens is not supported"
 edit_config c11 "c['rope_parameters'] = {'rope_type': 'yarn', 'factor': 4.0}"
 run_model c11 "a rope type not implemented" "$tmp/c11/config.json: rope scaling type 'yarn' is not supported"
+refuse "a subject the synthetic workload lacks" "--subjects: no subject astrology in the synthetic workload" --model "$model" --synthetic-data --subjects astrology --out "$out"
 
 # --- tokenizer files
 copy_model t1 && rm "$tmp/t1/tokenizer.json"
@@ -195,4 +196,4 @@ refuse "partial results of another run" "$partial/attempt-0000.dp-0000.bin: belo
 [ -f "$partial/attempt-0000.dp-0000.bin" ] || { failed=$((failed + 1)); echo "FAIL a refused partial file was removed"; }
 
 echo "bad-input catalogue: $cases cases, $failed failed"
-[ "$cases" -ge 62 ] && [ "$failed" -eq 0 ]
+[ "$cases" -ge 63 ] && [ "$failed" -eq 0 ]

@@ -2,6 +2,7 @@
 // the benchmarks run, and a run's prepared workload (read, tokenised, checked, digested, dumped).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -229,6 +230,48 @@ TEST(Workload, SyntheticNeedsNoFiles) {
   EXPECT_EQ(w.digest, workload_digest(w));
   r.data = "/nonexistent";
   r.synthetic = false;
+  EXPECT_THROW(prepare_workload(r), InputError);
+}
+
+TEST(Synthetic, ChosenSubjectsKeepTheirQuestionsOfTheFullWorkload) {
+  const SyntheticWorkload full = make_synthetic_workload(32000, 4096, 5, 3);
+  SyntheticWorkload some = make_synthetic_workload(32000, 4096, 5, 3);
+  keep_subjects(some, {"virology", "anatomy"});
+  ASSERT_EQ(some.data.subjects.size(), 2u);
+  EXPECT_EQ(some.data.subjects[0].name, "anatomy");
+  EXPECT_EQ(some.data.subjects[1].name, "virology");
+  ASSERT_EQ(some.questions.size(), 6u);
+  for (const TokenizedQuestion& q : some.questions) {
+    const std::string& name = some.data.subjects[static_cast<std::size_t>(q.subject)].name;
+    const auto same = std::find_if(full.questions.begin(), full.questions.end(), [&](auto& f) {
+      return full.data.subjects[static_cast<std::size_t>(f.subject)].name == name &&
+             f.question == q.question;
+    });
+    ASSERT_NE(same, full.questions.end());
+    EXPECT_EQ(same->prompt.ids, q.prompt.ids) << name << " " << q.question;
+  }
+  EXPECT_NE(some.data.sha256, full.data.sha256);
+  try {
+    keep_subjects(some, {"anatomy", "astrology"});
+    FAIL() << "an unknown subject was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("--subjects: no subject astrology"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Workload, SyntheticHonoursSubjectsAndRefusesOtherSplits) {
+  WorkloadRequest r;
+  r.synthetic = true;
+  r.selection = {"test", {"anatomy"}, 0, 5};
+  r.max_seq_len = 4096;
+  r.vocab_size = 32000;
+  const Workload w = prepare_workload(r);
+  ASSERT_EQ(w.data.subjects.size(), 1u);
+  EXPECT_EQ(w.questions.size(), 135u);  // anatomy's test split
+  r.selection.subjects = {"astrology"};
+  EXPECT_THROW(prepare_workload(r), InputError);
+  r.selection = {"val", {}, 0, 5};
   EXPECT_THROW(prepare_workload(r), InputError);
 }
 

@@ -3,6 +3,7 @@
 // (14,042 questions), prompts made of random token ids whose lengths follow MMLU's shape (a 5-shot
 // prefix shared by a subject's questions, then the question). For benchmarks: `--synthetic-data`.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "mmlu/data/mmlu_data.hpp"
@@ -21,5 +22,10 @@ struct SyntheticWorkload {
 SyntheticWorkload make_synthetic_workload(std::int64_t vocab_size, std::int64_t max_seq_len,
                                           int shots, std::int64_t limit = 0,
                                           std::uint64_t seed = 20261127);
+
+// Keeps only `subjects` (names of MMLU's 57, as --subjects lists them; empty keeps all), in name
+// order, each with the questions it has in the full workload. An unknown name is an InputError
+// naming --subjects and listing the 57.
+void keep_subjects(SyntheticWorkload& workload, const std::vector<std::string>& subjects);
 
 }  // namespace mmlu
