@@ -60,8 +60,10 @@ int sweep(const SweepRequest& r, double fail_below) {
   if (!summary.missing.empty())
     std::printf("MISSING: no results for %s\n", comma_list(summary.missing).c_str());
   if (!summary.regressed.empty()) {
-    std::printf("REGRESSION: %s more than %.2f points below %s\n",
-                comma_list(summary.regressed).c_str(), fail_below, baseline.c_str());
+    std::printf(
+        "REGRESSION: %s more than %.2f points below %s (on all questions, or significantly "
+        "on a category: see the table)\n",
+        comma_list(summary.regressed).c_str(), fail_below, baseline.c_str());
     return kExitRegression;
   }
   return summary.missing.empty() && summary.unusable.empty() ? mmlu::kExitOk : kExitMissing;
@@ -77,7 +79,8 @@ int report(int argc, char** argv) {
       "test on the questions both answered, or summarises a sweep (LIST: 'NAME PATH' lines; "
       "results in DIR/NAME.h5). Exit codes: 0 ok, 2 bad input, 3 a regression: NEW (or a "
       "checkpoint of the sweep) is more than POINTS percentage points below BASE (micro "
-      "accuracy), 4 a checkpoint of the sweep has no usable results\nOptions");
+      "accuracy; in a sweep also on a category, where the paired test's p is below 1% / the "
+      "categories), 4 a checkpoint of the sweep has no usable results\nOptions");
   described.add_options()("help,h", "print this help")(
       "fail-below", po::value(&fail_below)->value_name("POINTS"),
       "exit 3 when accuracy is more than POINTS below the baseline's (sweeps: default 1)")(

@@ -98,6 +98,13 @@ SweepSummary summarize_sweep(const std::vector<SweepEntry>& entries, const std::
       text << line << error.what() << "\n";
       continue;
     }
+    // Categories are judged as all questions are, and must also be unlikely to be chance: a
+    // category is a small sample, and a sweep judges several (Bonferroni over those present).
+    int categories = 0;
+    for (const char* scope : kScopes)
+      categories += std::string(scope) != "all" && scope_score(file, scope).n > 0 ? 1 : 0;
+    const double category_alpha = kCategoryAlpha / std::max(1, categories);
+    bool regressed = false;
     for (const char* scope : kScopes) {
       const Score s = scope_score(file, scope), b = scope_score(base, scope);
       if (s.n == 0 && std::string(scope) != "all") continue;
@@ -115,9 +122,11 @@ SweepSummary summarize_sweep(const std::vector<SweepEntry>& entries, const std::
         row.p_value = it->second.p_value;
       }
       row.status = e.name == baseline ? "baseline" : "ok";
-      if (all && e.name != baseline && row.delta_points < -fail_below_points) {
+      if (e.name != baseline && row.delta_points < -fail_below_points &&
+          (all || row.p_value < category_alpha)) {
         row.status = "regressed";
-        out.regressed.push_back(e.name);
+        if (!regressed) out.regressed.push_back(e.name);
+        regressed = true;
       }
       std::snprintf(line, sizeof line, "%-24s %-16s %8lld %8.2f %+9.2f %8.3g  %s\n", e.name.c_str(),
                     scope, static_cast<long long>(row.n), row.accuracy, row.delta_points,
@@ -126,11 +135,12 @@ SweepSummary summarize_sweep(const std::vector<SweepEntry>& entries, const std::
       out.rows.push_back(row);
     }
   }
+  // Streamed, not formatted into `line`: a long baseline name must not cut the line short.
   std::snprintf(line, sizeof line,
-                "\nbaseline %s; a checkpoint regresses when more than %.2f points below it on all "
-                "questions; p: paired exact (McNemar) test against the baseline\n",
-                baseline.c_str(), fail_below_points);
-  text << line;
+                "%.2f points below it on all questions, or on a category with p below %.2g",
+                fail_below_points, kCategoryAlpha);
+  text << "\nbaseline " << baseline << "; a checkpoint regresses when more than " << line
+       << " / the categories judged; p: paired exact (McNemar) test against the baseline\n";
   out.text = text.str();
   return out;
 }

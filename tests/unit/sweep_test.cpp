@@ -159,7 +159,8 @@ TEST_F(SweepTest, TheCsvHoldsOneRowPerCheckpointAndScope) {
             "base,all,baseline,100,60,60.000000,0.000000,1\n"
             "base,other,baseline,100,60,60.000000,0.000000,1\n"
             "worse,all,regressed,100,50,50.000000,-10.000000,0.00195312\n"
-            "worse,other,ok,100,50,50.000000,-10.000000,0.00195312\n");
+            // Its one category falls as far, significantly (p = 0.002 < 1%): judged as well.
+            "worse,other,regressed,100,50,50.000000,-10.000000,0.00195312\n");
   EXPECT_FALSE(fs::exists(dir_ / "summary.csv.tmp"));
 }
 
@@ -181,18 +182,38 @@ TEST_F(SweepTest, EachCategoryIsTestedOnItsOwnPairedQuestions) {
   EXPECT_NEAR(rows.at("shifted/STEM")->p_value, ten_one_way, 1e-12);
   EXPECT_DOUBLE_EQ(rows.at("shifted/other")->delta_points, -50.0);
   EXPECT_DOUBLE_EQ(rows.at("shifted/STEM")->delta_points, 50.0);
-  EXPECT_EQ(rows.at("shifted/other")->status, "ok");  // only all questions gate
+  // 50 points down on 20 questions with p = 0.002, below 1% / 2 categories: a regression,
+  // although all questions are even; 50 points up is none.
+  EXPECT_EQ(rows.at("shifted/other")->status, "regressed");
+  EXPECT_EQ(rows.at("shifted/STEM")->status, "ok");
+  EXPECT_EQ(rows.at("shifted/all")->status, "ok");
+  EXPECT_EQ(s.regressed, (std::vector<std::string>{"shifted"}));
+  EXPECT_EQ(rows.at("same/other")->status, "ok");
   EXPECT_DOUBLE_EQ(rows.at("same/other")->p_value, 1.0);
   EXPECT_DOUBLE_EQ(rows.at("base/STEM")->p_value, 1.0);
   // The text shows every row's p and status, as the CSV does.
   EXPECT_NE(s.text.find("shifted                  other                  20     0.00    -50.00  "
-                        "0.00195  ok\n"),
+                        "0.00195  regressed\n"),
             std::string::npos)
       << s.text;
   EXPECT_NE(s.text.find("base                     STEM                   20     0.00     +0.00  "
                         "      1  baseline\n"),
             std::string::npos)
       << s.text;
+}
+
+TEST_F(SweepTest, ACategoryDropThatMayBeChanceIsNoRegression) {
+  // Two anatomy questions lost: 10 points down on that category (p = 0.5), 5 on all questions.
+  two_categories("base", 0x003ff, 0x00000);
+  two_categories("slip", 0x000ff, 0x00000);
+  const SweepSummary s =
+      summarize_sweep(read_sweep_list(list("base a\nslip b\n"), dir_), "base", 6.0);
+  for (const SweepRow& r : s.rows)
+    EXPECT_NE(r.status, "regressed") << r.checkpoint << "/" << r.scope;
+  EXPECT_TRUE(s.regressed.empty());
+  // The same drop on all questions, beyond 4 points, is one: all questions gate on points alone.
+  EXPECT_EQ(summarize_sweep(read_sweep_list(list("base a\nslip b\n"), dir_), "base", 4.0).regressed,
+            (std::vector<std::string>{"slip"}));
 }
 
 // A disk that fills while a summary is written (a 4 KiB file-size limit): an Error naming the

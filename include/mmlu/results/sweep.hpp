@@ -23,8 +23,8 @@ std::vector<SweepEntry> read_sweep_list(const std::filesystem::path& list,
 struct SweepRow {
   std::string checkpoint;
   std::string scope;  // "all" or a category
-  // "baseline", "ok", "regressed" (scope all only), "missing" or "unusable" (a file that is not
-  // a results file, or one that evaluated other questions than the baseline)
+  // "baseline", "ok", "regressed", "missing" or "unusable" (a file that is not a results file, or
+  // one that evaluated other questions than the baseline)
   std::string status;
   std::int64_t n = 0, correct = 0;
   double accuracy = 0;      // percent
@@ -34,11 +34,17 @@ struct SweepRow {
 
 struct SweepSummary {
   std::vector<SweepRow> rows;
-  std::vector<std::string> missing;    // checkpoints without a results file
-  std::vector<std::string> unusable;   // "NAME: why", for a results file that cannot be compared
-  std::vector<std::string> regressed;  // more than fail_below points under the baseline
-  std::string text;                    // the table as people read it
+  std::vector<std::string> missing;   // checkpoints without a results file
+  std::vector<std::string> unusable;  // "NAME: why", for a results file that cannot be compared
+  // Checkpoints more than fail_below points under the baseline on all questions, or on a category
+  // where the paired test also says it is unlikely to be chance (kCategoryAlpha).
+  std::vector<std::string> regressed;
+  std::string text;  // the table as people read it
 };
+
+// A category regresses only where its paired test's p is below this, divided by the number of
+// categories judged: a family-wise error of 1% per checkpoint.
+inline constexpr double kCategoryAlpha = 0.01;
 
 // Reads every entry's results file. The baseline must have a readable one (InputError otherwise).
 // Another entry without one is reported as missing, and one whose file cannot be read or
