@@ -24,7 +24,7 @@ int evaluate(int argc, char** argv, const mmlu::StopSignals& signals) {
     mmlu::write_prompts(options, work);
     return mmlu::kExitOk;
   }
-  const mmlu::RunIdentity identity = mmlu::identify_run(options, launch, work);
+  const mmlu::RunIdentity identity = mmlu::identify_run(options, launch, work, clock);
   if (mmlu::already_finished(options, identity)) return mmlu::kExitOk;
   const mmlu::ResumeState resumed = mmlu::resume(options, work, identity);
   mmlu::RunOutputs outputs = mmlu::open_outputs(options, launch, identity, resumed);

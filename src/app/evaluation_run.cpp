@@ -114,7 +114,9 @@ void write_prompts(const Options& options, const Workload& work) {
   });
 }
 
-RunIdentity identify_run(const Options& options, const Launch& launch, const Workload& work) {
+RunIdentity identify_run(const Options& options, const Launch& launch, const Workload& work,
+                         RunClock& clock) {
+  const auto started = std::chrono::steady_clock::now();
   // Taken before the load, so a problem costs no compute. Synthetic weights depend on config.json
   // alone (their seeds are fixed), so its fingerprint identifies them.
   const std::string fingerprint = checkpoint_fingerprint(options.model);
@@ -125,6 +127,7 @@ RunIdentity identify_run(const Options& options, const Launch& launch, const Wor
                                   ? id.model_sha256
                                   : weights_identity(options.model, id.model_sha256);
   id.key = run_key(options, launch, work.digest, weights);
+  clock.identity_seconds = seconds_since(started);
   return id;
 }
 
@@ -295,6 +298,7 @@ int finish(const Options& options, const Launch& launch, const Workload& work,
     times.start_time = clock.start_time;
     times.end_time = utc_now();
     times.tokenize_seconds = clock.tokenize_seconds;
+    times.identity_seconds = clock.identity_seconds;
     times.load_seconds = clock.load_seconds;
     times.eval_seconds = clock.eval_seconds;
     times.total_seconds = clock.seconds_since_start();

@@ -51,6 +51,8 @@ Provenance run_provenance(const Options& options, const Launch& launch, const Wo
   p.numbers["eval_seconds"] = times.eval_seconds;
   p.numbers["load_seconds"] = times.load_seconds;
   p.numbers["tokenize_seconds"] = times.tokenize_seconds;
+  // The run key's cost: the checkpoint's fingerprint and its sampled tensor bytes.
+  p.numbers["identity_seconds"] = times.identity_seconds;
   p.numbers["total_seconds"] = times.total_seconds;
   p.numbers["questions_per_second"] =
       times.eval_seconds > 0 ? static_cast<double>(times.computed_questions) / times.eval_seconds

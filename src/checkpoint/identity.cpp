@@ -1,5 +1,9 @@
 #include "mmlu/checkpoint/identity.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <vector>
@@ -55,6 +59,50 @@ std::string checkpoint_fingerprint(const fs::path& model_dir) {
   return hash.hex_digest();
 }
 
+std::string content_sample(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return "";
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  struct stat st {};
+  unsigned char length_bytes[8] = {};
+  std::string sample;
+  if (::fstat(fd, &st) == 0 && ::pread(fd, length_bytes, 8, 0) == 8) {
+    const std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
+    const std::uint64_t header = safetensors_header_length(length_bytes);
+    if (header <= kMaxSafetensorsHeader && 8 + header <= size) {
+      const std::uint64_t begin = 8 + header, data = size - begin;
+      const std::uint64_t windows =
+          std::max(kMinSampleWindows, (data + kSampleStrideBytes - 1) / kSampleStrideBytes);
+      Sha256 hash;
+      std::string window(kSampleWindowBytes, '\0');
+      if (data <= windows * kSampleWindowBytes) {
+        // Small: every byte.
+        for (std::uint64_t at = 0; at < data; at += kSampleWindowBytes) {
+          const auto n = static_cast<std::size_t>(std::min(kSampleWindowBytes, data - at));
+          if (::pread(fd, window.data(), n, static_cast<off_t>(begin + at)) !=
+              static_cast<ssize_t>(n))
+            break;
+          hash.update(std::string_view(window.data(), n));
+        }
+      } else {
+        // Evenly spaced windows, the first at the start of the data and the last at its end.
+        const std::uint64_t span = data - kSampleWindowBytes;
+        for (std::uint64_t i = 0; i < windows; ++i) {
+          const std::uint64_t at = begin + span * i / (windows - 1);
+          if (::pread(fd, window.data(), kSampleWindowBytes, static_cast<off_t>(at)) !=
+              static_cast<ssize_t>(kSampleWindowBytes))
+            break;
+          hash.update(window);
+        }
+      }
+      sample = hash.hex_digest().substr(0, 16);
+    }
+  }
+  ::close(fd);
+  return sample;
+}
+
 std::string weights_identity(const fs::path& model_dir, const std::string& fingerprint) {
   std::error_code ec;
   std::string id = fingerprint + " at " + fs::weakly_canonical(model_dir, ec).string();
@@ -65,7 +113,8 @@ std::string weights_identity(const fs::path& model_dir, const std::string& finge
   for (const fs::path& f : files) {
     const auto size = fs::file_size(f, ec);
     const auto time = fs::last_write_time(f, ec).time_since_epoch().count();
-    id += " " + f.filename().string() + ":" + std::to_string(size) + ":" + std::to_string(time);
+    id += " " + f.filename().string() + ":" + std::to_string(size) + ":" + std::to_string(time) +
+          ":" + content_sample(f);
   }
   return id;
 }

@@ -27,7 +27,7 @@ namespace mmlu {
 struct RunClock {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::string start_time = utc_now();
-  double tokenize_seconds = 0, load_seconds = 0, eval_seconds = 0;
+  double tokenize_seconds = 0, identity_seconds = 0, load_seconds = 0, eval_seconds = 0;
   double seconds_since_start() const;
 };
 
@@ -48,7 +48,8 @@ Workload read_workload(const Options& options, const Launch& launch, RunClock& c
 void write_prompts(const Options& options, const Workload& work);
 
 // The checkpoint's fingerprint and the run's key, for the results file and --resume.
-RunIdentity identify_run(const Options& options, const Launch& launch, const Workload& work);
+RunIdentity identify_run(const Options& options, const Launch& launch, const Workload& work,
+                         RunClock& clock);
 
 // With --resume, true when OUT already holds this run's results (a job requeued after it
 // finished): its partial files are removed and there is nothing to do.

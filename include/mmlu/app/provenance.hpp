@@ -20,7 +20,8 @@ struct RunIdentity {
 
 struct RunTimes {
   std::string start_time, end_time;  // UTC, ISO 8601
-  double tokenize_seconds = 0, load_seconds = 0, eval_seconds = 0, total_seconds = 0;
+  double tokenize_seconds = 0, identity_seconds = 0, load_seconds = 0, eval_seconds = 0,
+         total_seconds = 0;
   std::int64_t computed_questions = 0;  // by this attempt (the rest were resumed)
   std::int64_t resumed_questions = 0;
   int attempt = 0;
