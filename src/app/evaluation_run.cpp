@@ -1,10 +1,12 @@
 #include "mmlu/app/evaluation_run.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "mmlu/app/requests.hpp"
 #include "mmlu/checkpoint/identity.hpp"
 #include "mmlu/eval/prefix_groups.hpp"
+#include "mmlu/parallel/heartbeat.hpp"
 #include "mmlu/parallel/mpi.hpp"
 #include "mmlu/results/report.hpp"
 #include "mmlu/results/results.hpp"
@@ -217,6 +219,17 @@ RunOutcome evaluate(const Options& options, const Launch& launch, const Workload
                     const ResumeState& resumed, LoadedModel& loaded, RunOutputs& outputs,
                     const StopSignals& signals, Watchdog& watchdog, RunClock& clock) {
   const auto started = std::chrono::steady_clock::now();
+  // A rank that stops altogether runs no watchdog: its neighbour in a ring of heartbeats ends the
+  // job after twice --stall-timeout of its silence (a batch takes less than one by contract).
+  const auto stall = std::chrono::seconds(options.stall_timeout_seconds);
+  const RankLayout& successor =
+      launch.mapping.at((launch.mapping.self().rank + 1) % launch.mapping.world_size());
+  RingHeartbeat heartbeat(MPI_COMM_WORLD,
+                          std::clamp<std::chrono::milliseconds>(stall / 10, std::chrono::seconds(1),
+                                                                std::chrono::seconds(10)),
+                          2 * stall, rank_name(successor),
+                          "Finished questions are saved in " + partial_dir(options.out).string() +
+                              "; rerun with --resume.");
   Progress progress(
       leader() ? Progress::parse_style(options.progress, stderr) : Progress::Style::none,
       static_cast<std::int64_t>(work.questions.size() - resumed.results.size()));
@@ -229,6 +242,7 @@ RunOutcome evaluate(const Options& options, const Launch& launch, const Workload
     };
   hooks.on_batch = [&] {
     watchdog.beat("evaluating (in a batch's collectives)");
+    heartbeat.beat();
     if (outputs.trace) outputs.trace->after_batch();
   };
   // Peers of a tensor-parallel group run the same batches: they stop at the same one.
@@ -245,7 +259,9 @@ RunOutcome evaluate(const Options& options, const Launch& launch, const Workload
   // their batch's collectives.
   outcome.stopped = any_rank_polling(MPI_COMM_WORLD, outcome.share.stopped, [&] {
     watchdog.beat("waiting for the other data-parallel groups to finish");
+    heartbeat.beat();
   });
+  heartbeat.stop();
   clock.eval_seconds = seconds_since(started);
   progress.finish();
   if (outputs.trace) {

@@ -1,5 +1,6 @@
 #include "mmlu/parallel/watchdog.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -40,17 +41,30 @@ void Watchdog::beat(const char* phase) {
 
 void Watchdog::watch() {
   const std::int64_t limit = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout_).count();
+  // A wake far later than asked for means this whole process did not run (SIGSTOP, a frozen
+  // node): then it is the rank that made no progress, not one of its peers.
+  const std::int64_t frozen = std::max<std::int64_t>(1000000000, limit / 2);
+  std::int64_t last_wake = now_ns();
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
     stop_.wait_for(lock, std::chrono::milliseconds(250));
     if (stopping_) return;
-    const std::int64_t idle = now_ns() - last_beat_ns_.load();
+    const std::int64_t now = now_ns(), slept = now - last_wake;
+    last_wake = now;
+    const std::int64_t idle = now - last_beat_ns_.load();
     if (idle < limit) continue;
-    std::fprintf(stderr,
-                 "mmlu_eval: %s: no progress for %lld s while %s: a peer rank died or hangs, or "
-                 "a collective failed; ending the job (exit %d). %s\n",
-                 where_.c_str(), static_cast<long long>(idle / 1000000000), phase_.load(),
-                 kExitStalled, advice_.c_str());
+    if (slept >= frozen)
+      std::fprintf(stderr,
+                   "mmlu_eval: %s: this rank did not run for %lld s (stopped, or its node froze) "
+                   "while %s: it, not its peers, made no progress; ending the job (exit %d). %s\n",
+                   where_.c_str(), static_cast<long long>(slept / 1000000000), phase_.load(),
+                   kExitStalled, advice_.c_str());
+    else
+      std::fprintf(stderr,
+                   "mmlu_eval: %s: no progress for %lld s while %s: a peer rank died or hangs, or "
+                   "a collective failed; ending the job (exit %d). %s\n",
+                   where_.c_str(), static_cast<long long>(idle / 1000000000), phase_.load(),
+                   kExitStalled, advice_.c_str());
     std::fflush(stderr);
     std::_Exit(kExitStalled);
   }

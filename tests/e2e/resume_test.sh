@@ -3,8 +3,11 @@
 #   SIGTERM to every rank (as SLURM sends it)  -> exit 75, partial results kept, no results file
 #   SIGUSR1 to mpirun (it forwards it)          -> exit 75
 #   SIGKILL of one rank                          -> non-zero exit, mpirun names the rank and host
-#   SIGSTOP of one rank (a hang)                 -> exit within --stall-timeout + a few seconds,
-#                                                   naming this rank, its host and its peers
+#   SIGSTOP of one rank (a hang), at tp 2        -> exit within --stall-timeout + a few seconds,
+#                                                   naming this rank, its host and its peers, and
+#                                                   the stopped rank naming itself
+#   the same at tp 1                             -> exit 4 within twice --stall-timeout + a few
+#                                                   seconds, its ring neighbour naming it
 #   a partial file cut mid-block                 -> the torn block is dropped with a warning
 # then `--resume` finishes each, and the results are identical (predictions and log-probabilities
 # bitwise). Also: leftover partial results are not silently buried, and a resume under another
@@ -108,8 +111,31 @@ kill -KILL "$hung" 2>/dev/null
 [ $(($(date +%s) - start)) -le 20 ] || fail "hang: took more than 20 s to end"
 grep -q "rank 0 on $(hostname) (tensor-parallel peers: rank 1 on $(hostname)): no progress for 3 s" \
   "$tmp/hang.h5.log" || { cat "$tmp/hang.h5.log"; fail "hang: watchdog message"; }
+# Continued by the launcher as it ends the job, the stopped rank names itself.
+grep -q "rank 1 on $(hostname) (tensor-parallel peers: rank 0 on $(hostname)): this rank did not run" \
+  "$tmp/hang.h5.log" || { cat "$tmp/hang.h5.log"; fail "hang: the stopped rank is not named"; }
 finish 2 "$tmp/hang.h5" --tp 2 --resume
 same "$tmp/full_tp2.h5" "$tmp/hang.h5" "a hung rank then --resume differs"
+
+# The same at tp 1: no collective joins the two data-parallel groups, so the ring of heartbeats
+# catches it (after twice --stall-timeout of silence), naming the stopped rank.
+launch 2 "$tmp/hang1.h5" --tp 1 --stall-timeout 3
+pid=$!
+wait_for_saves "$tmp/hang1.h5"
+start=$(date +%s)
+hung=$(ranks_of 1)
+kill -STOP "$hung"
+wait $pid
+rc=$?
+kill -KILL "$hung" 2>/dev/null
+[ "$rc" -eq 4 ] || { cat "$tmp/hang1.h5.log"; fail "hang at tp 1: exit $rc, expected 4"; }
+elapsed=$(($(date +%s) - start))
+echo "a rank stopped at tp 1 ended the job in $elapsed s (--stall-timeout 3)"
+[ "$elapsed" -le 20 ] || fail "hang at tp 1: took $elapsed s to end"
+grep -q "rank 0 on $(hostname): rank 1 on $(hostname) has not been heard from for [0-9]* s" \
+  "$tmp/hang1.h5.log" || { cat "$tmp/hang1.h5.log"; fail "hang at tp 1: the stopped rank is not named"; }
+finish 2 "$tmp/hang1.h5" --tp 1 --resume
+same "$tmp/full_tp1.h5" "$tmp/hang1.h5" "a rank hung at tp 1 then --resume differs"
 
 # A kill in the middle of a write: the torn block is dropped, its questions run again.
 launch 2 "$tmp/torn.h5" --tp 1

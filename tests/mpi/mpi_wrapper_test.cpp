@@ -1,6 +1,6 @@
 // Under mpirun (np 1, 2, 4): the typed MPI calls every stage uses, each checked against what
-// every rank can compute on its own, and the steps of a run that only MPI reaches: gathering the
-// results on rank 0 and sharing the resume state.
+// every rank can compute on its own, the ring of heartbeats, and the steps of a run that only
+// MPI reaches: gathering the results on rank 0 and sharing the resume state.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <cstring>
 #include <thread>
 
+#include "mmlu/parallel/heartbeat.hpp"
 #include "mmlu/parallel/mpi.hpp"
 #include "mmlu/results/results.hpp"
 #include "mmlu/results/resume.hpp"
@@ -90,6 +91,57 @@ TEST_F(MpiWrapper, AgreedStepsFailTogetherWithTheLowestFailingRanksMessage) {
     EXPECT_STREQ(e.what(), "bad on the last rank");
     EXPECT_EQ(e.exit_code(), kExitBadInput);
   }
+}
+
+// Every rank beats for a while: nobody is silent for long, and stop() takes every heartbeat.
+TEST_F(MpiWrapper, HeartbeatsOfLiveRanksNeverFire) {
+  using namespace std::chrono_literals;
+  RingHeartbeat ring(MPI_COMM_WORLD, 10ms, 200ms, "the successor", "");
+  const auto until = std::chrono::steady_clock::now() + 400ms;
+  while (std::chrono::steady_clock::now() < until) {
+    EXPECT_NO_THROW(ring.beat());
+    std::this_thread::sleep_for(5ms);
+  }
+  ring.stop();
+  ring.stop();  // once is enough
+  ring.beat();  // and beats after it do nothing
+}
+
+// The last rank falls silent for 1.5 s: its predecessor, and only it, ends the job (exit 4),
+// naming it, once 600 ms have passed without a heartbeat. (In a job the first such error ends
+// every rank; here the others beat on, so none of them falls silent in turn.)
+TEST_F(MpiWrapper, ASilentRankIsNamedByItsPredecessor) {
+  using namespace std::chrono_literals;
+  const int silent = size_ - 1, watcher = (silent + size_ - 1) % size_;
+  RingHeartbeat ring(MPI_COMM_WORLD, 10ms, 600ms, "rank " + std::to_string(silent), "advice");
+  const auto start = std::chrono::steady_clock::now();
+  std::string caught;
+  if (rank_ == silent && size_ > 1) {
+    std::this_thread::sleep_for(1500ms);
+  } else {
+    while (std::chrono::steady_clock::now() < start + 1500ms) {
+      try {
+        ring.beat();
+      } catch (const Error& e) {
+        if (caught.empty()) {
+          caught = e.what();
+          EXPECT_EQ(e.exit_code(), kExitStalled);
+          EXPECT_GE(std::chrono::steady_clock::now() - start, 600ms) << "fired early";
+        }
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  if (size_ > 1 && rank_ == watcher) {
+    EXPECT_EQ(caught.rfind("rank " + std::to_string(silent) + " has not been heard from for", 0),
+              0u)
+        << caught;
+    EXPECT_NE(caught.find("advice"), std::string::npos) << caught;
+  } else {
+    EXPECT_EQ(caught, "") << "rank " << rank_ << " is not the silent rank's predecessor";
+  }
+  // Everyone again (the silent rank too): the ring closes cleanly.
+  ring.stop();
 }
 
 QuestionResult result(std::int32_t subject, std::int64_t index) {
