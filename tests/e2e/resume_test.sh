@@ -97,18 +97,23 @@ grep -q "rank 1 .* on node $(hostname)" "$tmp/kill.h5.log" || { cat "$tmp/kill.h
 finish 2 "$tmp/kill.h5" --tp 2 --resume
 same "$tmp/full_tp2.h5" "$tmp/kill.h5" "a killed rank then --resume differs"
 
+stop_rank_1() {  # stop_rank_1 OUT TP: SIGSTOP rank 1 mid-run (--stall-timeout 3); sets rc, elapsed
+  launch 2 "$1" --tp "$2" --stall-timeout 3
+  local pid=$! start hung
+  wait_for_saves "$1"
+  start=$(date +%s)
+  hung=$(ranks_of 1)
+  kill -STOP "$hung"
+  wait "$pid"
+  rc=$?
+  elapsed=$(($(date +%s) - start))
+  kill -KILL "$hung" 2>/dev/null
+}
+
 # A rank hangs: its peer's watchdog ends the job in bounded time, naming who it waits for.
-launch 2 "$tmp/hang.h5" --tp 2 --stall-timeout 3
-pid=$!
-wait_for_saves "$tmp/hang.h5"
-start=$(date +%s)
-hung=$(ranks_of 1)
-kill -STOP "$hung"
-wait $pid
-rc=$?
-kill -KILL "$hung" 2>/dev/null
+stop_rank_1 "$tmp/hang.h5" 2
 [ "$rc" -ne 0 ] || fail "hang: exit 0"
-[ $(($(date +%s) - start)) -le 20 ] || fail "hang: took more than 20 s to end"
+[ "$elapsed" -le 20 ] || fail "hang: took $elapsed s to end"
 grep -q "rank 0 on $(hostname) (tensor-parallel peers: rank 1 on $(hostname)): no progress for 3 s" \
   "$tmp/hang.h5.log" || { cat "$tmp/hang.h5.log"; fail "hang: watchdog message"; }
 # Continued by the launcher as it ends the job, the stopped rank names itself.
@@ -119,17 +124,8 @@ same "$tmp/full_tp2.h5" "$tmp/hang.h5" "a hung rank then --resume differs"
 
 # The same at tp 1: no collective joins the two data-parallel groups, so the ring of heartbeats
 # catches it (after twice --stall-timeout of silence), naming the stopped rank.
-launch 2 "$tmp/hang1.h5" --tp 1 --stall-timeout 3
-pid=$!
-wait_for_saves "$tmp/hang1.h5"
-start=$(date +%s)
-hung=$(ranks_of 1)
-kill -STOP "$hung"
-wait $pid
-rc=$?
-kill -KILL "$hung" 2>/dev/null
+stop_rank_1 "$tmp/hang1.h5" 1
 [ "$rc" -eq 4 ] || { cat "$tmp/hang1.h5.log"; fail "hang at tp 1: exit $rc, expected 4"; }
-elapsed=$(($(date +%s) - start))
 echo "a rank stopped at tp 1 ended the job in $elapsed s (--stall-timeout 3)"
 [ "$elapsed" -le 20 ] || fail "hang at tp 1: took $elapsed s to end"
 grep -q "rank 0 on $(hostname): rank 1 on $(hostname) has not been heard from for [0-9]* s" \
