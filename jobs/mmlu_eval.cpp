@@ -3,6 +3,7 @@
 //   topology -> plan -> data -> load -> schedule -> forward -> score -> results.
 #include "mmlu/app/evaluation_run.hpp"
 #include "mmlu/app/job.hpp"
+#include "mmlu/parallel/openmp_waiting.hpp"
 
 namespace {
 
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   // Before MPI starts, which takes seconds: a stop requested at start-up (a preemption) ends the
   // run cleanly at its first batch, as one requested later does.
   const mmlu::StopSignals signals;
+  mmlu::wait_passively_unless_chosen(argv, signals);
   return mmlu::run_mpi_job("mmlu_eval", argc, argv,
                            [&](int argc, char** argv) { return evaluate(argc, argv, signals); });
 }

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "mmlu/parallel/openmp_waiting.hpp"
 #include "mmlu/util/version.hpp"
 
 namespace mmlu {
@@ -41,6 +42,8 @@ Provenance run_provenance(const Options& options, const Launch& launch, const Wo
   std::string devices;
   for (const auto& d : launch.device_by_rank) devices += (devices.empty() ? "" : "; ") + d;
   p.text["devices"] = devices;
+  p.text["omp_wait_policy"] = openmp_wait_policy();
+  p.numbers["cpu_threads"] = launch.cpu.threads;  // rank 0's; 0 on a GPU
   p.numbers["tp"] = launch.plan.tp;
   p.numbers["dp"] = launch.plan.dp;
   p.numbers["world_size"] = launch.mapping.world_size();

@@ -10,6 +10,7 @@
 #include <torch/cuda.h>
 
 #include "mmlu/model/torch_dtype.hpp"
+#include "mmlu/parallel/openmp_waiting.hpp"
 #include "mmlu/util/units.hpp"
 
 namespace mmlu {
@@ -55,11 +56,14 @@ LoadedModel load_model(const Launch& launch, const LoadRequest& asked) {
 }
 
 std::string format_load_reports(const Launch& launch, const LoadReport& mine) {
-  char line[160];
-  std::snprintf(
-      line, sizeof line, "%.2f s, shard %s, peak host memory %s%s", mine.seconds,
-      format_bytes(mine.weight_bytes).c_str(), format_bytes(mine.peak_rss_bytes).c_str(),
-      mine.cpu_threads ? (", " + std::to_string(mine.cpu_threads) + " CPU threads").c_str() : "");
+  const std::string threads = mine.cpu_threads
+                                  ? ", " + std::to_string(mine.cpu_threads) +
+                                        " CPU threads (OpenMP waits: " + openmp_wait_policy() + ")"
+                                  : "";
+  char line[224];
+  std::snprintf(line, sizeof line, "%.2f s, shard %s, peak host memory %s%s", mine.seconds,
+                format_bytes(mine.weight_bytes).c_str(), format_bytes(mine.peak_rss_bytes).c_str(),
+                threads.c_str());
   const std::vector<std::string> lines = allgather_strings(MPI_COMM_WORLD, line);
   if (launch.mapping.self().rank != 0) return "";
   std::ostringstream out;

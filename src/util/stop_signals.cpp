@@ -1,5 +1,7 @@
 #include "mmlu/util/stop_signals.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 
 namespace mmlu {
@@ -26,6 +28,16 @@ StopSignals::StopSignals() {
   action.sa_flags = SA_RESTART;
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGUSR1, &action, nullptr);
+  const sigset_t stops = stop_signal_set();
+  pthread_sigmask(SIG_UNBLOCK, &stops, nullptr);
+}
+
+sigset_t stop_signal_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR1);
+  return set;
 }
 
 int StopSignals::requested() const {

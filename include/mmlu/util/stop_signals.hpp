@@ -13,7 +13,8 @@ class StopSignals {
  public:
   // Installs the handlers for the rest of the process's life: a second SIGTERM (SLURM's and a
   // forwarded one) or a late SIGUSR1 while MPI finalises must not kill a rank whose work is
-  // saved or written.
+  // saved or written. Then unblocks them: a stop that arrived while they were blocked (across
+  // the exec of parallel/openmp_waiting.hpp) is recorded now.
   StopSignals();
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
@@ -21,6 +22,9 @@ class StopSignals {
   // The signal that asked to stop, or 0.
   int requested() const;
 };
+
+// SIGTERM and SIGUSR1, for code that must hold them off for a moment.
+sigset_t stop_signal_set();
 
 // "SIGTERM", "SIGUSR1", or the number.
 const char* signal_name(int signal);
