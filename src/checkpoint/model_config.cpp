@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "mmlu/checkpoint/config_fields.hpp"
+#include "mmlu/checkpoint/model_tensors.hpp"
 #include "mmlu/util/error.hpp"
 #include "mmlu/util/json_file.hpp"
 
@@ -198,31 +199,6 @@ void parse_rope(const Fields& f, ModelConfig& c) {
   }
 }
 
-// Weights of the whole model, counted as the planner does; nullopt when that overflows 64 bits.
-// The caps keep it below 2^60; checked so that raising a cap cannot bring the wrap back.
-std::optional<std::int64_t> parameter_count(const ModelConfig& c) {
-  const std::int64_t h = c.hidden_size, q = c.q_size(), kv = c.kv_size();
-  bool overflow = false;
-  auto add = [&](std::int64_t& sum, std::int64_t a, std::int64_t b) {
-    std::int64_t product = 0;
-    overflow |= __builtin_mul_overflow(a, b, &product);
-    overflow |= __builtin_add_overflow(sum, product, &sum);
-  };
-  std::int64_t layer = 0;  // q, k, v and o; gate, up and down; two norms; q/k/v biases
-  add(layer, h, q + 2 * kv);
-  add(layer, q, h);
-  add(layer, 3 * h, c.intermediate_size);
-  add(layer, 2, h);
-  if (c.attention_bias) add(layer, 1, q + 2 * kv);
-  std::int64_t total = 0;
-  add(total, c.num_hidden_layers, layer);
-  add(total, c.vocab_size, h);
-  if (!c.tie_word_embeddings) add(total, c.vocab_size, h);
-  add(total, 1, h);
-  if (overflow) return std::nullopt;
-  return total;
-}
-
 DType dtype_of(const Fields& f) {
   const Json& j = f.json();
   for (const char* key : {"dtype", "torch_dtype"}) {
@@ -346,7 +322,7 @@ ModelConfig parse(const Json& json, const std::string& origin) {
   check_implemented_values(f, c);
   parse_sliding_window(f, c);
   // Bytes at 8 per weight must fit too: the loader and planner multiply by the element size.
-  const auto parameters = parameter_count(c);
+  const auto parameters = shard_elements(c, 1);
   if (!parameters || *parameters > INT64_MAX / 8)
     f.fail("the model's parameter count does not fit in 64 bits (fields too large together)");
   c.torch_dtype = dtype_of(f);

@@ -83,10 +83,6 @@ class ShardReader {
     return out.to(spec_.device, spec_.dtype);
   }
 
-  torch::Tensor whole(const std::string& name, const std::vector<std::int64_t>& shape) const {
-    return slice(name, shape, 0, 0, shape[0]);
-  }
-
  private:
   // The part's rows into `rows` (contiguous, the part's dtype); rows past its end stay zero.
   static void copy_rows(const TensorRef& ref, const RowSlice& part, torch::Tensor& rows) {
@@ -116,24 +112,6 @@ class ShardReader {
 };
 
 }  // namespace
-
-ShardLayout shard_layout(const ModelConfig& c, int tp_rank, int tp) {
-  ShardLayout s;
-  s.q_heads = c.num_attention_heads / tp;
-  s.first_q_head = tp_rank * s.q_heads;
-  s.kv_heads = kv_heads_per_rank(c, tp);
-  if (c.num_key_value_heads >= tp) {
-    s.first_kv_head = tp_rank * s.kv_heads;
-  } else {
-    // Replicated: the kv head whose query group holds this rank's query heads.
-    const std::int64_t group = c.num_attention_heads / c.num_key_value_heads;
-    s.first_kv_head = s.first_q_head / group;
-  }
-  s.intermediate = c.intermediate_size / tp;
-  s.vocab_rows = vocab_rows_per_rank(c, tp);
-  s.first_vocab_row = tp_rank * s.vocab_rows;
-  return s;
-}
 
 std::vector<torch::Tensor> LlamaWeights::all() const {
   std::vector<torch::Tensor> out = {embed, final_norm};
@@ -189,45 +167,33 @@ LlamaWeights assemble_shard(const Source& read, const ModelConfig& c, const Shar
   const std::string problem = tp_structural_problem(c, spec.tp, spec.tp, spec.tp);
   if (!problem.empty()) throw InputError("--tp " + std::to_string(spec.tp) + " " + problem);
   const ShardLayout s = shard_layout(c, spec.tp_rank, spec.tp);
-  const std::int64_t h = c.hidden_size, hd = c.head_dim, i = c.intermediate_size;
-  const std::int64_t q_rows = c.num_attention_heads * hd, kv_rows = c.num_key_value_heads * hd;
+  // A rank's part of one tensor, alone or as a part of a stacked weight (split along rows).
+  auto one = [&](const TensorSpec& t) {
+    const RankSlice r = rank_slice(t, s);
+    return read.slice(t.name, t.shape, t.dim, r.start, r.length);
+  };
+  auto part = [&](const TensorSpec& t) {
+    if (t.dim != 0) throw Error("stacked weights are split along rows: " + t.name);
+    const RankSlice r = rank_slice(t, s);
+    return RowSlice{t.name, t.shape, r.start, r.length};
+  };
 
   LlamaWeights w;
-  w.embed = read.slice("model.embed_tokens.weight", {c.vocab_size, h}, 0, s.first_vocab_row,
-                       s.vocab_rows);
-  if (c.tie_word_embeddings) {
-    w.lm_head = w.embed;
-  } else {
-    w.lm_head = read.slice("lm_head.weight", {c.vocab_size, h}, 0, s.first_vocab_row, s.vocab_rows);
-  }
-  w.final_norm = read.whole("model.norm.weight", {h});
+  const OuterTensors outer = outer_tensors(c);
+  w.embed = one(outer.embed);
+  w.lm_head = outer.lm_head ? one(*outer.lm_head) : w.embed;
+  w.final_norm = one(outer.final_norm);
   for (std::int64_t layer = 0; layer < c.num_hidden_layers; ++layer) {
-    const std::string p = "model.layers." + std::to_string(layer) + ".";
+    const LayerTensors t = layer_tensors(c, layer);
     LayerWeights l;
-    l.input_norm = read.whole(p + "input_layernorm.weight", {h});
-    l.post_attention_norm = read.whole(p + "post_attention_layernorm.weight", {h});
-    const std::string a = p + "self_attn.";
+    l.input_norm = one(t.input_norm);
+    l.post_attention_norm = one(t.post_attention_norm);
     // q, k and v (gate and up) are stacked into one weight, one matrix multiply for all three.
-    // kind is "weight" ([rows, hidden]) or "bias" ([rows]).
-    auto q_k_v = [&](const std::string& kind) {
-      auto shape = [&](std::int64_t rows) {
-        return kind == "bias" ? std::vector<std::int64_t>{rows}
-                              : std::vector<std::int64_t>{rows, h};
-      };
-      const std::int64_t kv_first = s.first_kv_head * hd, kv_length = s.kv_heads * hd;
-      return read.stacked(
-          {{a + "q_proj." + kind, shape(q_rows), s.first_q_head * hd, s.q_heads * hd},
-           {a + "k_proj." + kind, shape(kv_rows), kv_first, kv_length},
-           {a + "v_proj." + kind, shape(kv_rows), kv_first, kv_length}});
-    };
-    l.qkv = q_k_v("weight");
-    if (c.attention_bias) l.qkv_bias = q_k_v("bias");
-    l.o = read.slice(a + "o_proj.weight", {h, q_rows}, 1, s.first_q_head * hd, s.q_heads * hd);
-    const std::string m = p + "mlp.";
-    const std::int64_t first = spec.tp_rank * s.intermediate;
-    l.gate_up = read.stacked({{m + "gate_proj.weight", {i, h}, first, s.intermediate},
-                              {m + "up_proj.weight", {i, h}, first, s.intermediate}});
-    l.down = read.slice(m + "down_proj.weight", {h, i}, 1, first, s.intermediate);
+    l.qkv = read.stacked({part(t.q), part(t.k), part(t.v)});
+    if (t.q_bias) l.qkv_bias = read.stacked({part(*t.q_bias), part(*t.k_bias), part(*t.v_bias)});
+    l.o = one(t.o);
+    l.gate_up = read.stacked({part(t.gate), part(t.up)});
+    l.down = one(t.down);
     w.layers.push_back(std::move(l));
   }
   for (const torch::Tensor& t : w.all())

@@ -21,43 +21,23 @@ std::string join(const std::vector<int>& values) {
   return out;
 }
 
-// Elements of one rank's shard; at tp = 1, the whole checkpoint.
-std::uint64_t weight_elements(const ModelConfig& c, int tp) {
-  const std::uint64_t h = c.hidden_size;
-  const std::uint64_t q = c.q_size() / tp;
-  const std::uint64_t kv = kv_heads_per_rank(c, tp) * c.head_dim;
-  const std::uint64_t i = c.intermediate_size / tp;
-  std::uint64_t layer = h * q + 2 * h * kv + q * h + 3 * h * i + 2 * h;
-  if (c.attention_bias) layer += q + 2 * kv;
-  // A tied lm_head is the embedding shard itself.
-  const std::uint64_t vocab = vocab_rows_per_rank(c, tp);
-  return vocab * h * (c.tie_word_embeddings ? 1 : 2) + c.num_hidden_layers * layer + h;
-}
-
 }  // namespace
 
 std::uint64_t parameter_count(const ModelConfig& c) {
-  return weight_elements(c, 1);
-}
-
-std::int64_t vocab_rows_per_rank(const ModelConfig& c, int tp) {
-  return (c.vocab_size + tp - 1) / tp;
-}
-
-std::int64_t kv_heads_per_rank(const ModelConfig& c, int tp) {
-  return c.num_key_value_heads >= tp ? c.num_key_value_heads / tp : 1;
+  return shard_elements(c, 1).value();  // parse_model_config refused configs where it overflows
 }
 
 ShardFootprint shard_footprint(const ModelConfig& c, DType dtype, int tp,
                                std::int64_t max_batch_tokens, bool on_gpu) {
+  const ShardLayout s = shard_layout(c, 0, tp);
   const std::uint64_t h = c.hidden_size;
-  const std::uint64_t q = c.q_size() / tp;
-  const std::uint64_t kv = kv_heads_per_rank(c, tp) * c.head_dim;
-  const std::uint64_t i = c.intermediate_size / tp;
-  const std::uint64_t vocab = vocab_rows_per_rank(c, tp);
+  const std::uint64_t q = s.q_heads * s.head_dim;
+  const std::uint64_t kv = s.kv_heads * s.head_dim;
+  const std::uint64_t i = s.intermediate;
+  const std::uint64_t vocab = s.vocab_rows;
 
   ShardFootprint f;
-  f.weight_bytes = weight_elements(c, tp) * dtype_bytes(dtype);
+  f.weight_bytes = shard_elements(c, tp).value() * dtype_bytes(dtype);
   const std::uint64_t tokens = max_batch_tokens;
   const std::uint64_t kv_tokens = tokens + kPrefixBudgetTokens;
   const std::uint64_t kv_cache = 2 * c.num_hidden_layers * kv * kv_tokens * dtype_bytes(dtype);

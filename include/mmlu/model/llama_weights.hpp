@@ -1,15 +1,14 @@
 #pragma once
 // One tensor-parallel rank's shard of a Llama-family checkpoint, read straight from the mmap into
-// the rank's device and run dtype. Column-parallel weights (q/k/v, gate/up) are split by whole
-// heads or rows, row-parallel ones (o, down) by columns, the embedding and lm_head by vocabulary
-// rows (padded to a multiple of tp); norms are replicated. Each rank stacks its q, k and v rows
-// into one matrix, and its gate and up rows into another: projections that read the same input
-// become one wider matrix multiply.
+// the rank's device and run dtype, sliced as checkpoint/model_tensors.hpp describes. Each rank
+// stacks its q, k and v rows into one matrix, and its gate and up rows into another: projections
+// that read the same input become one wider matrix multiply.
 #include <torch/types.h>
 
 #include <vector>
 
 #include "mmlu/checkpoint/model_config.hpp"
+#include "mmlu/checkpoint/model_tensors.hpp"
 #include "mmlu/checkpoint/safetensors.hpp"
 
 namespace mmlu {
@@ -20,18 +19,6 @@ struct ShardSpec {
   torch::ScalarType dtype = torch::kFloat32;
   torch::Device device = torch::kCPU;
 };
-
-// Which heads and rows a rank owns.
-struct ShardLayout {
-  std::int64_t q_heads = 0;  // query heads on this rank
-  std::int64_t first_q_head = 0;
-  std::int64_t kv_heads = 0;       // key/value heads on this rank
-  std::int64_t first_kv_head = 0;  // replicated heads: the one serving this rank's query heads
-  std::int64_t intermediate = 0;
-  std::int64_t vocab_rows = 0;  // padded vocabulary rows per rank
-  std::int64_t first_vocab_row = 0;
-};
-ShardLayout shard_layout(const ModelConfig& config, int tp_rank, int tp);
 
 struct LayerWeights {
   torch::Tensor input_norm, post_attention_norm;

@@ -7,6 +7,7 @@
 
 #include "mmlu/checkpoint/dtype.hpp"
 #include "mmlu/checkpoint/model_config.hpp"
+#include "mmlu/checkpoint/model_tensors.hpp"
 
 namespace mmlu {
 
@@ -18,15 +19,8 @@ struct ShardFootprint {
   std::uint64_t peak_bytes() const { return weight_bytes + workspace_bytes + overhead_bytes; }
 };
 
-// Parameter count of the whole checkpoint, from its shapes.
+// Parameter count of the whole checkpoint, from its tensors' description (model_tensors.hpp).
 std::uint64_t parameter_count(const ModelConfig& config);
-
-// Vocabulary rows per rank: the vocabulary padded up to a multiple of tp, split evenly.
-std::int64_t vocab_rows_per_rank(const ModelConfig& config, int tp);
-
-// Key/value heads each rank holds: a slice when tp divides them, one replicated head when tp is a
-// multiple of them.
-std::int64_t kv_heads_per_rank(const ModelConfig& config, int tp);
 
 ShardFootprint shard_footprint(const ModelConfig& config, DType dtype, int tp,
                                std::int64_t max_batch_tokens, bool on_gpu);

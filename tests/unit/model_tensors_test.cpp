@@ -1,0 +1,126 @@
+// The description of a checkpoint's tensors (checkpoint/model_tensors.hpp): names as transformers
+// stores them, rank slices that tile every split dimension, and the loader and the planner
+// agreeing with it element for element.
+#include "mmlu/checkpoint/model_tensors.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "mmlu/model/llama_weights.hpp"
+#include "mmlu/parallel/planner.hpp"
+#include "test_configs.hpp"
+
+namespace mmlu {
+namespace {
+
+// 4 query heads of 4, 2 key/value heads (split at tp 2, replicated at tp 4), intermediate 8,
+// vocabulary 5 (padded at tp 2 and 4), two layers.
+ModelConfig small(bool bias, bool tied) {
+  ModelConfig c = test::llama_config(16, 8, 2, 4, 2, 5, "float32");
+  c.attention_bias = bias;
+  c.tie_word_embeddings = tied;
+  return c;
+}
+
+std::vector<std::string> names(const std::vector<const TensorSpec*>& tensors) {
+  std::vector<std::string> out;
+  for (const TensorSpec* t : tensors) out.push_back(t->name);
+  return out;
+}
+
+TEST(ModelTensors, NamesAndShapesAreTransformers) {
+  const ModelConfig c = small(true, false);
+  const LayerTensors l = layer_tensors(c, 1);
+  const std::string a = "model.layers.1.self_attn.", m = "model.layers.1.mlp.";
+  EXPECT_EQ(
+      names(l.all()),
+      (std::vector<std::string>{
+          "model.layers.1.input_layernorm.weight", "model.layers.1.post_attention_layernorm.weight",
+          a + "q_proj.weight", a + "k_proj.weight", a + "v_proj.weight", a + "q_proj.bias",
+          a + "k_proj.bias", a + "v_proj.bias", a + "o_proj.weight", m + "gate_proj.weight",
+          m + "up_proj.weight", m + "down_proj.weight"}));
+  EXPECT_EQ(l.k.shape, (std::vector<std::int64_t>{8, 16}));
+  EXPECT_EQ(l.o.shape, (std::vector<std::int64_t>{16, 16}));
+  EXPECT_EQ(l.down.shape, (std::vector<std::int64_t>{16, 8}));
+  EXPECT_EQ(l.o.dim, 1);
+  EXPECT_EQ(l.gate.dim, 0);
+  EXPECT_EQ(layer_tensors(small(false, false), 0).all().size(), 9u);
+  EXPECT_EQ(names(outer_tensors(c).all()),
+            (std::vector<std::string>{"model.embed_tokens.weight", "lm_head.weight",
+                                      "model.norm.weight"}));
+  EXPECT_EQ(names(outer_tensors(small(true, true)).all()),
+            (std::vector<std::string>{"model.embed_tokens.weight", "model.norm.weight"}));
+}
+
+// Each split dimension is covered once by the ranks' slices (vocabulary up to its padding); at
+// tp 4 each rank holds the one key/value head its query heads use.
+TEST(ModelTensors, RankSlicesTileEverySplitDimension) {
+  const ModelConfig c = small(true, false);
+  for (int tp : {1, 2, 4}) {
+    const LayerTensors l = layer_tensors(c, 0);
+    std::vector<const TensorSpec*> all = l.all();
+    const OuterTensors outer = outer_tensors(c);
+    for (const TensorSpec* t : outer.all()) all.push_back(t);
+    int checked = 0;
+    for (const TensorSpec* t : all) {
+      const std::int64_t extent = t->shape[static_cast<std::size_t>(t->dim)];
+      const bool replicated_kv = t->partition == Partition::kKvHeads && tp > 2;
+      std::int64_t next = 0;
+      for (int r = 0; r < tp; ++r) {
+        const RankSlice s = rank_slice(*t, shard_layout(c, r, tp));
+        SCOPED_TRACE(t->name + " tp " + std::to_string(tp) + " rank " + std::to_string(r));
+        if (t->partition == Partition::kWhole) {
+          EXPECT_EQ(s.start, 0);
+          EXPECT_EQ(s.length, extent);
+        } else if (replicated_kv) {
+          EXPECT_EQ(s.start, r / 2 * 4);  // query heads 2r and 2r+1 share kv head r / 2
+          EXPECT_EQ(s.length, 4);
+        } else {
+          EXPECT_EQ(s.start, next);
+          next += s.length;
+        }
+      }
+      if (t->partition == Partition::kVocabulary)
+        EXPECT_EQ(next, vocab_rows_per_rank(c, tp) * tp) << t->name;
+      else if (t->partition != Partition::kWhole && !replicated_kv)
+        EXPECT_EQ(next, extent) << t->name << " tp " << tp;
+      ++checked;
+    }
+    EXPECT_EQ(checked, 15);  // 12 in the layer, 3 outside
+  }
+}
+
+// What the planner counts is what the loader holds: a rank's synthetic shard (the loader's own
+// slicing, with no checkpoint) has exactly shard_elements elements, at every tp and with bias
+// and tied embeddings on and off.
+TEST(ModelTensors, TheLoaderHoldsWhatThePlannerCounts) {
+  int checked = 0;
+  for (bool bias : {false, true})
+    for (bool tied : {false, true}) {
+      const ModelConfig c = small(bias, tied);
+      for (int tp : {1, 2, 4})
+        for (int rank = 0; rank < tp; ++rank) {
+          ShardSpec spec;
+          spec.tp = tp;
+          spec.tp_rank = rank;
+          std::uint64_t held = 0;
+          for (const torch::Tensor& t : random_llama_shard(c, spec).all()) held += t.numel();
+          EXPECT_EQ(held, shard_elements(c, tp).value())
+              << "bias " << bias << " tied " << tied << " tp " << tp << " rank " << rank;
+          ++checked;
+        }
+    }
+  EXPECT_EQ(checked, 28);
+  EXPECT_EQ(parameter_count(small(true, false)), shard_elements(small(true, false), 1).value());
+}
+
+TEST(ModelTensors, ACountPast64BitsIsNullopt) {
+  ModelConfig c = small(false, false);
+  c.hidden_size = c.intermediate_size = std::int64_t{1} << 40;
+  EXPECT_FALSE(shard_elements(c, 1).has_value());
+  EXPECT_TRUE(shard_elements(small(false, false), 1).has_value());
+}
+
+}  // namespace
+}  // namespace mmlu
