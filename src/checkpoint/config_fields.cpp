@@ -15,7 +15,8 @@ constexpr std::string_view kHeads = "task heads and labels: a causal LM's logits
 constexpr std::string_view kExport = "what transformers returns or how it exports, not the values";
 
 // Fields as transformers 5 defines them for these architectures (configuration_llama.py,
-// configuration_mistral.py, configuration_qwen2.py, configuration_utils.py), and the older
+// configuration_mistral.py, configuration_qwen2.py, configuration_qwen3.py,
+// configuration_utils.py), and the older
 // spellings checkpoints still carry (rope_scaling, rope_theta, torch_dtype).
 constexpr ConfigField kFields[] = {
     // What the model is, and its shape.
@@ -39,13 +40,13 @@ constexpr ConfigField kFields[] = {
     {"rope_scaling", kAll, kRead, "default, linear, dynamic, llama3"},
     {"rope_parameters", kAll, kRead, "default, linear, dynamic, llama3"},
     {"partial_rotary_factor", kAll, kRead, "1.0 only"},
-    {"attention_bias", kLlamaBit, kRead, ""},
+    {"attention_bias", kLlamaBit | kQwen3Bit, kRead, "q, k, v and o biases"},
     {"mlp_bias", kLlamaBit, kRead, "false only"},
-    {"sliding_window", kMistralBit | kQwen2Bit, kRead,
+    {"sliding_window", kMistralBit | kQwen2Bit | kQwen3Bit, kRead,
      "runs only when every prompt fits in the window"},
-    {"use_sliding_window", kQwen2Bit, kRead, ""},
-    {"max_window_layers", kQwen2Bit, kRead, ""},
-    {"layer_types", kQwen2Bit, kRead, "full_attention, sliding_attention"},
+    {"use_sliding_window", kQwen2Bit | kQwen3Bit, kRead, ""},
+    {"max_window_layers", kQwen2Bit | kQwen3Bit, kRead, ""},
+    {"layer_types", kQwen2Bit | kQwen3Bit, kRead, "full_attention, sliding_attention"},
     {"quantization_config", kAll, kRead, "refused: quantized weights are not implemented"},
     {"pruned_heads", kAll, kRead, "empty only"},
     // Cannot change the log-probabilities.
@@ -109,10 +110,8 @@ constexpr ConfigField kFields[] = {
 }  // namespace
 
 unsigned architecture_bit(const std::string& architecture) {
-  if (architecture == "LlamaForCausalLM") return kLlamaBit;
-  if (architecture == "MistralForCausalLM") return kMistralBit;
-  if (architecture == "Qwen2ForCausalLM") return kQwen2Bit;
-  return 0;
+  const Architecture* a = find_architecture(architecture);
+  return a ? a->bit : 0;
 }
 
 std::span<const ConfigField> config_fields() {

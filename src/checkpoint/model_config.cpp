@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "mmlu/checkpoint/architectures.hpp"
 #include "mmlu/checkpoint/config_fields.hpp"
 #include "mmlu/checkpoint/model_tensors.hpp"
 #include "mmlu/util/error.hpp"
@@ -13,9 +14,6 @@
 
 namespace mmlu {
 namespace {
-
-constexpr std::array<const char*, 3> kArchitectures = {"LlamaForCausalLM", "MistralForCausalLM",
-                                                       "Qwen2ForCausalLM"};
 
 // Caps far above any published checkpoint (the largest have ~256k-token vocabularies, ~130
 // layers, 128 heads of 256 and 53248-wide MLPs) yet low enough that every product the planner
@@ -96,25 +94,22 @@ class Fields {
   std::string origin_;
 };
 
-std::string architecture_of(const Fields& f) {
+const Architecture& architecture_of(const Fields& f) {
   const Json& j = f.json();
   if (f.has("architectures")) {
     if (!j["architectures"].is_array() || j["architectures"].empty() ||
         !j["architectures"][0].is_string())
       f.fail("architectures must be a non-empty list of names");
-    std::string name = j["architectures"][0].get<std::string>();
-    for (const char* known : kArchitectures)
-      if (name == known) return name;
-    f.fail("architecture '" + name +
-           "' is not supported (supported: LlamaForCausalLM, MistralForCausalLM, "
-           "Qwen2ForCausalLM)");
+    const std::string name = j["architectures"][0].get<std::string>();
+    if (const Architecture* a = find_architecture(name)) return *a;
+    f.fail("architecture '" + name + "' is not supported (supported: " + supported_architectures() +
+           ")");
   }
   if (f.has("model_type") && j["model_type"].is_string()) {
-    std::string type = j["model_type"].get<std::string>();
-    if (type == "llama") return "LlamaForCausalLM";
-    if (type == "mistral") return "MistralForCausalLM";
-    if (type == "qwen2") return "Qwen2ForCausalLM";
-    f.fail("model_type '" + type + "' is not supported (supported: llama, mistral, qwen2)");
+    const std::string type = j["model_type"].get<std::string>();
+    if (const Architecture* a = find_model_type(type)) return *a;
+    f.fail("model_type '" + type + "' is not supported (supported: " + supported_model_types() +
+           ")");
   }
   f.fail("missing field architectures");
 }
@@ -233,19 +228,20 @@ void check_implemented_values(const Fields& f, const ModelConfig& c) {
 }
 
 // Mistral attends within sliding_window tokens (transformers masks kv_idx <= q_idx - window);
-// Qwen2 only with use_sliding_window, in the layers layer_types names (by default those from
-// max_window_layers on). The window itself is not implemented, so a model that has one runs only
-// where it changes nothing: every prompt at most the window long (check_prompts_fit).
-void parse_sliding_window(const Fields& f, ModelConfig& c) {
+// Qwen2 and Qwen3 only with use_sliding_window, in the layers layer_types names (by default those
+// from max_window_layers on). The window itself is not implemented, so a model that has one runs
+// only where it changes nothing: every prompt at most the window long (check_prompts_fit).
+void parse_sliding_window(const Fields& f, const Architecture& family, ModelConfig& c) {
   const Json& j = f.json();
-  const bool qwen2 = c.architecture == "Qwen2ForCausalLM";
-  // Qwen2's window applies only with use_sliding_window, and is 4096 unless given.
-  const bool enabled = qwen2 ? f.flag("use_sliding_window", false) : f.has("sliding_window");
+  if (family.window == SlidingWindow::kNone) return;
+  const bool selected = family.window == SlidingWindow::kQwenSelectedLayers;
+  // Qwen's window applies only with use_sliding_window, and is 4096 unless given.
+  const bool enabled = selected ? f.flag("use_sliding_window", false) : f.has("sliding_window");
   std::optional<std::int64_t> window;
   if (enabled)
     window = f.has("sliding_window") ? f.positive_int("sliding_window", kMaxPositions) : 4096;
-  bool windowed_layers = !qwen2;  // Mistral's window covers every layer
-  if (qwen2 && f.has("layer_types")) {
+  bool windowed_layers = !selected;  // Mistral's window covers every layer
+  if (selected && f.has("layer_types")) {
     const Json& types = j["layer_types"];
     if (!types.is_array() || static_cast<std::int64_t>(types.size()) != c.num_hidden_layers)
       f.fail("layer_types must name the type of each of the " +
@@ -260,7 +256,7 @@ void parse_sliding_window(const Fields& f, ModelConfig& c) {
       f.fail(
           "layer_types names sliding_attention layers, but no sliding window applies "
           "(use_sliding_window is false)");
-  } else if (qwen2 && window) {
+  } else if (selected && window) {
     std::int64_t first = 28;
     if (f.has("max_window_layers")) {
       const Json& v = j["max_window_layers"];
@@ -278,25 +274,25 @@ ModelConfig parse(const Json& json, const std::string& origin) {
   Fields f(json, origin);
   ModelConfig c;
   c.origin = origin;
-  c.architecture = architecture_of(f);
+  const Architecture& family = architecture_of(f);
+  c.architecture = family.name;
   check_known_fields(json, c.architecture, origin);
-  const bool qwen2 = c.architecture == "Qwen2ForCausalLM";
-  const bool mistral = c.architecture == "MistralForCausalLM";
   c.vocab_size = f.positive_int("vocab_size", kMaxVocab);
   c.hidden_size = f.positive_int("hidden_size", kMaxWidth);
   c.intermediate_size = f.positive_int("intermediate_size", kMaxWidth);
   c.num_hidden_layers = f.positive_int("num_hidden_layers", kMaxLayers);
   c.num_attention_heads = f.positive_int("num_attention_heads", kMaxHeads);
-  // transformers' defaults where the field is absent: Llama's every head, Mistral's 8, Qwen2's 32.
-  c.num_key_value_heads = f.positive_int("num_key_value_heads", kMaxHeads,
-                                         mistral ? 8
-                                         : qwen2 ? 32
-                                                 : c.num_attention_heads);
+  // transformers' defaults where the field is absent (the family's row of architectures.cpp).
+  c.num_key_value_heads =
+      f.positive_int("num_key_value_heads", kMaxHeads,
+                     family.default_kv_heads ? family.default_kv_heads : c.num_attention_heads);
   if (c.num_attention_heads % c.num_key_value_heads != 0)
     f.fail("num_key_value_heads (" + std::to_string(c.num_key_value_heads) +
            ") does not divide num_attention_heads (" + std::to_string(c.num_attention_heads) + ")");
   if (f.has("head_dim")) {
     c.head_dim = f.positive_int("head_dim", kMaxHeadDim);
+  } else if (family.default_head_dim) {
+    c.head_dim = family.default_head_dim;
   } else {
     if (c.hidden_size % c.num_attention_heads != 0)
       f.fail("hidden_size (" + std::to_string(c.hidden_size) +
@@ -309,18 +305,19 @@ ModelConfig parse(const Json& json, const std::string& origin) {
   if (c.q_size() > kMaxWidth)
     f.fail("num_attention_heads * head_dim (" + std::to_string(c.num_attention_heads) + " * " +
            std::to_string(c.head_dim) + ") must be at most " + std::to_string(kMaxWidth));
-  c.max_position_embeddings = f.positive_int("max_position_embeddings", kMaxPositions,
-                                             qwen2     ? 32768
-                                             : mistral ? 131072
-                                                       : 2048);
+  c.max_position_embeddings =
+      f.positive_int("max_position_embeddings", kMaxPositions, family.default_max_positions);
   c.rms_norm_eps = f.number(json, "rms_norm_eps", 1e-6, 0.0, 1.0);
   parse_rope(f, c);
   c.tie_word_embeddings = f.flag("tie_word_embeddings", false);
-  // Qwen2's q/k/v always carry a bias; the field is Llama's (check_known_fields refuses it
-  // elsewhere).
-  c.attention_bias = qwen2 || f.flag("attention_bias", false);
+  // Qwen2's q/k/v always carry a bias and its o_proj never; Llama's and Qwen3's attention_bias
+  // is all four projections' (check_known_fields refuses the field elsewhere).
+  const bool field = family.bias == AttentionBias::kFieldQkvo && f.flag("attention_bias", false);
+  c.attention_bias = family.bias == AttentionBias::kQkv || field;
+  c.output_bias = field;
+  c.qk_norm = family.qk_norm;
   check_implemented_values(f, c);
-  parse_sliding_window(f, c);
+  parse_sliding_window(f, family, c);
   // Bytes at 8 per weight must fit too: the loader and planner multiply by the element size.
   const auto parameters = shard_elements(c, 1);
   if (!parameters || *parameters > INT64_MAX / 8)

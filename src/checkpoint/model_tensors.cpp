@@ -1,5 +1,9 @@
 #include "mmlu/checkpoint/model_tensors.hpp"
 
+#include <set>
+
+#include "mmlu/util/error.hpp"
+
 namespace mmlu {
 
 std::int64_t vocab_rows_per_rank(const ModelConfig& c, int tp) {
@@ -63,7 +67,12 @@ LayerTensors layer_tensors(const ModelConfig& c, std::int64_t layer) {
     l.k_bias = TensorSpec{a + "k_proj.bias", {kv}, kColumn, Partition::kKvHeads};
     l.v_bias = TensorSpec{a + "v_proj.bias", {kv}, kColumn, Partition::kKvHeads};
   }
+  if (c.qk_norm) {
+    l.q_norm = TensorSpec{a + "q_norm.weight", {c.head_dim}, 0, Partition::kWhole};
+    l.k_norm = TensorSpec{a + "k_norm.weight", {c.head_dim}, 0, Partition::kWhole};
+  }
   l.o = {a + "o_proj.weight", {h, q}, kRow, Partition::kQueryHeads};
+  if (c.output_bias) l.o_bias = TensorSpec{a + "o_proj.bias", {h}, 0, Partition::kWhole};
   l.gate = {m + "gate_proj.weight", {i, h}, kColumn, Partition::kIntermediate};
   l.up = {m + "up_proj.weight", {i, h}, kColumn, Partition::kIntermediate};
   l.down = {m + "down_proj.weight", {h, i}, kRow, Partition::kIntermediate};
@@ -72,9 +81,11 @@ LayerTensors layer_tensors(const ModelConfig& c, std::int64_t layer) {
 
 std::vector<const TensorSpec*> LayerTensors::all() const {
   std::vector<const TensorSpec*> out = {&input_norm, &post_attention_norm, &q, &k, &v};
-  for (const std::optional<TensorSpec>* bias : {&q_bias, &k_bias, &v_bias})
-    if (*bias) out.push_back(&**bias);
-  for (const TensorSpec* t : {&o, &gate, &up, &down}) out.push_back(t);
+  for (const std::optional<TensorSpec>* t : {&q_bias, &k_bias, &v_bias, &q_norm, &k_norm})
+    if (*t) out.push_back(&**t);
+  out.push_back(&o);
+  if (o_bias) out.push_back(&*o_bias);
+  for (const TensorSpec* t : {&gate, &up, &down}) out.push_back(t);
   return out;
 }
 
@@ -93,6 +104,24 @@ OuterTensors outer_tensors(const ModelConfig& c) {
     t.lm_head = TensorSpec{"lm_head.weight", {c.vocab_size, h}, 0, Partition::kVocabulary};
   t.final_norm = {"model.norm.weight", {h}, 0, Partition::kWhole};
   return t;
+}
+
+void check_every_tensor_is_described(const Checkpoint& checkpoint, const ModelConfig& c) {
+  std::set<std::string> described;
+  const OuterTensors outer = outer_tensors(c);
+  for (const TensorSpec* t : outer.all()) described.insert(t->name);
+  for (std::int64_t layer = 0; layer < c.num_hidden_layers; ++layer) {
+    const LayerTensors l = layer_tensors(c, layer);
+    for (const TensorSpec* t : l.all()) described.insert(t->name);
+  }
+  for (const std::string& name : checkpoint.names()) {
+    if (described.count(name) || name.ends_with(".rotary_emb.inv_freq")) continue;
+    if (name == "lm_head.weight" && c.tie_word_embeddings) continue;
+    throw InputError(checkpoint.get(name).file->path().string() + ": tensor '" + name +
+                     "' is not part of " + c.architecture + " as " + c.origin +
+                     " describes it: what it would change is not implemented, so it is refused "
+                     "rather than ignored");
+  }
 }
 
 namespace {

@@ -103,6 +103,10 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
   };
   torch::Tensor q = heads(0, qh), k = heads(qh, kvh);
   const torch::Tensor v = heads(qh + kvh, kvh);
+  if (w.q_norm.defined()) {  // Qwen3: each head normalised over head_dim before rotary
+    q = rms_norm(q, w.q_norm);
+    k = rms_norm(k, w.k_norm);
+  }
   q = apply_rope(q, cos, sin);
   k = apply_rope(k, cos, sin);
   const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
@@ -157,7 +161,7 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
   }
   out = out.transpose(1, 2).reshape({1, n, layout_.q_heads * hd});
   if (keep.defined()) out = out.index_select(1, keep);
-  return row_parallel_linear(out, w.o, group_);
+  return row_parallel_linear(out, w.o, group_, w.o_bias);
 }
 
 namespace {

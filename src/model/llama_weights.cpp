@@ -117,8 +117,8 @@ std::vector<torch::Tensor> LlamaWeights::all() const {
   std::vector<torch::Tensor> out = {embed, final_norm};
   if (!lm_head.is_same(embed)) out.push_back(lm_head);
   for (const LayerWeights& l : layers)
-    for (const torch::Tensor& t :
-         {l.input_norm, l.post_attention_norm, l.qkv, l.qkv_bias, l.o, l.gate_up, l.down})
+    for (const torch::Tensor& t : {l.input_norm, l.post_attention_norm, l.qkv, l.qkv_bias, l.q_norm,
+                                   l.k_norm, l.o, l.o_bias, l.gate_up, l.down})
       if (t.defined()) out.push_back(t);
   return out;
 }
@@ -191,7 +191,10 @@ LlamaWeights assemble_shard(const Source& read, const ModelConfig& c, const Shar
     // q, k and v (gate and up) are stacked into one weight, one matrix multiply for all three.
     l.qkv = read.stacked({part(t.q), part(t.k), part(t.v)});
     if (t.q_bias) l.qkv_bias = read.stacked({part(*t.q_bias), part(*t.k_bias), part(*t.v_bias)});
+    if (t.q_norm) l.q_norm = one(*t.q_norm);
+    if (t.k_norm) l.k_norm = one(*t.k_norm);
     l.o = one(t.o);
+    if (t.o_bias) l.o_bias = one(*t.o_bias);
     l.gate_up = read.stacked({part(t.gate), part(t.up)});
     l.down = one(t.down);
     w.layers.push_back(std::move(l));
@@ -207,6 +210,7 @@ LlamaWeights assemble_shard(const Source& read, const ModelConfig& c, const Shar
 
 LlamaWeights load_llama_shard(const Checkpoint& checkpoint, const ModelConfig& config,
                               const ShardSpec& spec) {
+  check_every_tensor_is_described(checkpoint, config);
   return assemble_shard(ShardReader(checkpoint, spec), config, spec);
 }
 

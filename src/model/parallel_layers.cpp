@@ -10,10 +10,12 @@ torch::Tensor column_parallel_linear(const torch::Tensor& x, const torch::Tensor
 }
 
 torch::Tensor row_parallel_linear(const torch::Tensor& x_local, const torch::Tensor& weight,
-                                  Collectives& group) {
+                                  Collectives& group, const torch::Tensor& bias) {
+  // One rank: one fused linear, as transformers computes it.
+  if (group.size() == 1) return at::linear(x_local, weight, bias);
   torch::Tensor y = at::linear(x_local, weight).contiguous();
   group.all_reduce_sum(y);
-  return y;
+  return bias.defined() ? y + bias : y;
 }
 
 torch::Tensor vocab_parallel_embedding(const torch::Tensor& ids, const torch::Tensor& table,

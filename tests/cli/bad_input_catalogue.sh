@@ -65,13 +65,19 @@ h = json.loads(json.dumps(header)); k = "model.norm.weight"
 h[k]["dtype"] = "F99"; write("bad_dtype", h, data)
 h = json.loads(json.dumps(header)); b, e = h[k]["data_offsets"]; h[k]["data_offsets"] = [b, e + 4]
 write("bad_offsets", h, data)
+# A bias the architecture does not have: its weights would be left out of the forward pass.
+h = json.loads(json.dumps(header)); end = len(data)
+h["model.layers.0.mlp.gate_proj.bias"] = {"dtype": "F32", "shape": [4], "data_offsets": [end, end + 16]}
+write("extra_tensor", h, data + bytes(16))
 PY
-for d in missing_tensor bad_dtype bad_offsets; do
+for d in missing_tensor bad_dtype bad_offsets extra_tensor; do
   cp "$model"/{config.json,tokenizer.json,tokenizer_config.json} "$tmp/$d/"
 done
 run_model missing_tensor "safetensors with a gap" "$tmp/missing_tensor/$st: "
 run_model bad_dtype "unknown dtype" "$tmp/bad_dtype/$st: .*F99"
 run_model bad_offsets "overlapping offsets" "$tmp/bad_offsets/$st: "
+run_model extra_tensor "a tensor the architecture does not have" \
+  "$tmp/extra_tensor/$st: tensor 'model.layers.0.mlp.gate_proj.bias' is not part of LlamaForCausalLM"
 copy_model m5 && rm "$tmp/m5/$st" &&
   printf '{"weight_map": {"model.norm.weight": "../../etc/passwd"}}' >"$tmp/m5/model.safetensors.index.json"
 run_model m5 "index escaping the directory" "model.safetensors.index.json: .*'../../etc/passwd', not a file beside the index"
@@ -196,4 +202,4 @@ refuse "partial results of another run" "$partial/attempt-0000.dp-0000.bin: belo
 [ -f "$partial/attempt-0000.dp-0000.bin" ] || { failed=$((failed + 1)); echo "FAIL a refused partial file was removed"; }
 
 echo "bad-input catalogue: $cases cases, $failed failed"
-[ "$cases" -ge 63 ] && [ "$failed" -eq 0 ]
+[ "$cases" -ge 64 ] && [ "$failed" -eq 0 ]

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <functional>
 
+#include "mmlu/checkpoint/architectures.hpp"
+
 #include "fifo_refusal.hpp"
 #include "mmlu/util/error.hpp"
 #include "mmlu/util/json_file.hpp"
@@ -50,6 +52,50 @@ TEST(ModelConfig, Qwen2AlwaysHasQkvBiasAndDefaultsKvHeads) {
   EXPECT_EQ(c.head_dim, 64);
   EXPECT_EQ(c.torch_dtype, DType::kBFloat16);
   EXPECT_EQ(c.max_position_embeddings, 32768);
+}
+
+// Qwen3 takes transformers' defaults (head_dim 128 whatever hidden_size / heads is, 32 kv heads,
+// 32768 positions), always normalises q and k per head, and its attention_bias (as Llama's, not
+// as Qwen2's) biases o_proj too.
+TEST(ModelConfig, Qwen3DefaultsQkNormsAndAttentionBias) {
+  const std::string base =
+      R"("hidden_size": 1024, "intermediate_size": 3072, "num_hidden_layers": 28,
+         "num_attention_heads": 32, "vocab_size": 151936, "tie_word_embeddings": true)";
+  const ModelConfig c =
+      parse_model_config("{\"architectures\": [\"Qwen3ForCausalLM\"], " + base + "}", "q3");
+  EXPECT_EQ(c.head_dim, 128);
+  EXPECT_EQ(c.num_key_value_heads, 32);
+  EXPECT_EQ(c.max_position_embeddings, 32768);
+  EXPECT_TRUE(c.qk_norm);
+  EXPECT_FALSE(c.attention_bias);
+  EXPECT_FALSE(c.output_bias);
+  const ModelConfig biased = parse_model_config(
+      "{\"model_type\": \"qwen3\", \"attention_bias\": true, " + base + "}", "q3");
+  EXPECT_EQ(biased.architecture, "Qwen3ForCausalLM");
+  EXPECT_TRUE(biased.attention_bias);
+  EXPECT_TRUE(biased.output_bias);
+  const ModelConfig llama = parse_model_config(
+      "{\"architectures\": [\"LlamaForCausalLM\"], \"attention_bias\": true, " + base + "}", "l");
+  EXPECT_TRUE(llama.output_bias);
+  EXPECT_FALSE(llama.qk_norm);
+  EXPECT_EQ(llama.head_dim, 32);  // hidden_size / heads
+  EXPECT_EQ(llama.num_key_value_heads, 32);
+  const ModelConfig qwen2 =
+      parse_model_config("{\"architectures\": [\"Qwen2ForCausalLM\"], " + base + "}", "q2");
+  EXPECT_TRUE(qwen2.attention_bias);
+  EXPECT_FALSE(qwen2.output_bias);
+  EXPECT_FALSE(qwen2.qk_norm);
+  EXPECT_NE(
+      refusal("{\"architectures\": [\"Qwen2ForCausalLM\"], \"attention_bias\": true, " + base + "}")
+          .find("field 'attention_bias' (true) is not a field of Qwen2ForCausalLM"),
+      std::string::npos);
+  // A window in chosen layers, as Qwen2's: refused only where prompts outrun it.
+  const ModelConfig windowed = parse_model_config(
+      "{\"architectures\": [\"Qwen3ForCausalLM\"], \"use_sliding_window\": true, "
+      "\"sliding_window\": 512, \"max_window_layers\": 20, " +
+          base + "}",
+      "q3");
+  EXPECT_EQ(windowed.sliding_window, 512);
 }
 
 TEST(ModelConfig, ExplicitHeadDimAndLlama3RopeScaling) {
@@ -360,13 +406,16 @@ TEST_F(ConfigFileTest, SymlinkToARegularFileIsRead) {
 TEST(ConfigFields, EveryFieldTransformersWritesIsKnown) {
   const Json fixture =
       read_json_file(fs::path(MMLU_TEST_FIXTURES) / "configs" / "transformers_defaults.json");
+  // Every family this build runs has its transformers default in the fixture, and no other.
   int parsed = 0;
-  for (const auto& [architecture, config] : fixture["configs"].items()) {
-    const ModelConfig c = parse_model_config(config.dump(), architecture);
-    EXPECT_EQ(c.architecture, architecture);
+  for (const Architecture& a : architectures()) {
+    const std::string name(a.name);
+    ASSERT_TRUE(fixture["configs"].contains(name)) << name << ": rerun make_config_fixtures.py";
+    EXPECT_EQ(parse_model_config(fixture["configs"][name].dump(), name).architecture, name);
     ++parsed;
   }
-  EXPECT_EQ(parsed, 3);
+  EXPECT_EQ(parsed, static_cast<int>(fixture["configs"].size()));
+  EXPECT_EQ(parsed, 4);
 }
 
 // As the hub's config.json files of widely used checkpoints spell them (older transformers).

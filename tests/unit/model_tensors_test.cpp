@@ -5,10 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <fstream>
 #include <map>
 
 #include "mmlu/model/llama_weights.hpp"
 #include "mmlu/parallel/planner.hpp"
+#include "mmlu/util/error.hpp"
+#include "safetensors_bytes.hpp"
 #include "test_configs.hpp"
 
 namespace mmlu {
@@ -51,6 +56,23 @@ TEST(ModelTensors, NamesAndShapesAreTransformers) {
                                       "model.norm.weight"}));
   EXPECT_EQ(names(outer_tensors(small(true, true)).all()),
             (std::vector<std::string>{"model.embed_tokens.weight", "model.norm.weight"}));
+}
+
+// Qwen3's per-head q/k norms are whole on every rank; they come with the family, not a field.
+TEST(ModelTensors, Qwen3LayersHaveQkNorms) {
+  const ModelConfig c = parse_model_config(
+      R"({"architectures": ["Qwen3ForCausalLM"], "hidden_size": 64, "head_dim": 16,
+          "intermediate_size": 96, "num_hidden_layers": 2, "num_attention_heads": 8,
+          "num_key_value_heads": 2, "vocab_size": 256})",
+      "q3");
+  const LayerTensors l = layer_tensors(c, 0);
+  ASSERT_TRUE(l.q_norm && l.k_norm);
+  EXPECT_EQ(l.q_norm->name, "model.layers.0.self_attn.q_norm.weight");
+  EXPECT_EQ(l.k_norm->name, "model.layers.0.self_attn.k_norm.weight");
+  EXPECT_EQ(l.k_norm->shape, (std::vector<std::int64_t>{16}));
+  EXPECT_EQ(rank_slice(*l.q_norm, shard_layout(c, 1, 2)).length, 16);
+  EXPECT_EQ(l.all().size(), 11u);
+  EXPECT_EQ(l.q.shape, (std::vector<std::int64_t>{128, 64}));
 }
 
 // Each split dimension is covered once by the ranks' slices (vocabulary up to its padding); at
@@ -113,6 +135,71 @@ TEST(ModelTensors, TheLoaderHoldsWhatThePlannerCounts) {
     }
   EXPECT_EQ(checked, 28);
   EXPECT_EQ(parameter_count(small(true, false)), shard_elements(small(true, false), 1).value());
+}
+
+// A checkpoint of `c`'s described tensors (zeros, F32) plus `extra` ones of 4 elements.
+std::filesystem::path write_checkpoint(const ModelConfig& c,
+                                       const std::vector<std::string>& extra) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("mmlu_model_tensors_test_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::vector<std::pair<std::string, std::vector<std::int64_t>>> tensors;
+  const OuterTensors outer = outer_tensors(c);
+  for (const TensorSpec* t : outer.all()) tensors.emplace_back(t->name, t->shape);
+  for (std::int64_t layer = 0; layer < c.num_hidden_layers; ++layer) {
+    const LayerTensors l = layer_tensors(c, layer);
+    for (const TensorSpec* t : l.all()) tensors.emplace_back(t->name, t->shape);
+  }
+  for (const std::string& name : extra) tensors.push_back({name, {4}});
+  std::string header = "{";
+  std::int64_t offset = 0;
+  for (const auto& [name, shape] : tensors) {
+    std::int64_t n = 4;
+    std::string dims;
+    for (std::int64_t d : shape) {
+      n *= d;
+      dims += (dims.empty() ? "" : ",") + std::to_string(d);
+    }
+    header += (header.size() > 1 ? "," : "") + ("\"" + name + "\": {\"dtype\": \"F32\", ") +
+              "\"shape\": [" + dims + "], \"data_offsets\": [" + std::to_string(offset) + ", " +
+              std::to_string(offset + n) + "]}";
+    offset += n;
+  }
+  std::ofstream(dir / "model.safetensors", std::ios::binary)
+      << test::with_header(header + "}", std::string(static_cast<std::size_t>(offset), '\0'));
+  return dir;
+}
+
+// A stored tensor the description does not list is refused naming the file and the tensor; the
+// two that transformers also leaves unused are not.
+TEST(ModelTensors, ATensorTheDescriptionDoesNotListIsRefused) {
+  const ModelConfig untied = small(false, false), tied = small(false, true);
+  const auto accepted = [](const ModelConfig& c, const std::vector<std::string>& extra) {
+    const auto dir = write_checkpoint(c, extra);
+    check_every_tensor_is_described(Checkpoint(dir), c);
+    std::filesystem::remove_all(dir);
+  };
+  EXPECT_NO_THROW(accepted(untied, {}));
+  EXPECT_NO_THROW(accepted(untied, {"model.layers.1.self_attn.rotary_emb.inv_freq"}));
+  EXPECT_NO_THROW(accepted(tied, {"lm_head.weight"}));
+  for (const auto& [c, name] : std::vector<std::pair<ModelConfig, std::string>>{
+           {untied, "model.layers.0.self_attn.o_proj.bias"},  // Llama's bias, not configured
+           {untied, "model.layers.0.mlp.gate_proj.bias"},
+           {untied, "model.layers.2.input_layernorm.weight"},  // a layer past the config's
+           {untied, "model.layers.0.self_attn.q_norm.weight"}}) {
+    const auto dir = write_checkpoint(c, {name});
+    try {
+      check_every_tensor_is_described(Checkpoint(dir), c);
+      ADD_FAILURE() << name << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find((dir / "model.safetensors").string() + ": tensor '" +
+                                           name + "' is not part of LlamaForCausalLM"),
+                std::string::npos)
+          << e.what();
+    }
+    std::filesystem::remove_all(dir);
+  }
 }
 
 TEST(ModelTensors, ACountPast64BitsIsNullopt) {

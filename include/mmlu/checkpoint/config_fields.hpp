@@ -8,18 +8,12 @@
 #include <string>
 #include <string_view>
 
+#include "mmlu/checkpoint/architectures.hpp"
 #include "mmlu/util/json_file.hpp"
 
 namespace mmlu {
 
-// The architectures, as bits, so a field can belong to several.
-enum ArchitectureBit : unsigned {
-  kLlamaBit = 1,
-  kMistralBit = 2,
-  kQwen2Bit = 4,
-  kAllArchitectures = 7,
-};
-// LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM; 0 for any other name.
+// The architecture's ArchitectureBit; 0 for a name this build does not run.
 unsigned architecture_bit(const std::string& architecture);
 
 enum class FieldUse {

@@ -1,5 +1,6 @@
 #pragma once
-// The shape of a Llama-family checkpoint, read from its Hugging Face config.json.
+// The shape and block traits of a checkpoint, read from its Hugging Face config.json with the
+// defaults of its family (architectures.hpp).
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -19,7 +20,7 @@ struct RopeScaling {
 
 struct ModelConfig {
   std::string origin;        // where it was read ("DIR/config.json"), for messages
-  std::string architecture;  // LlamaForCausalLM, MistralForCausalLM or Qwen2ForCausalLM
+  std::string architecture;  // a name of architectures.hpp's table
   std::int64_t vocab_size = 0;
   std::int64_t hidden_size = 0;
   std::int64_t intermediate_size = 0;
@@ -33,6 +34,8 @@ struct ModelConfig {
   RopeScaling rope_scaling;
   bool tie_word_embeddings = false;
   bool attention_bias = false;  // q/k/v carry a bias (Qwen2 always does)
+  bool output_bias = false;     // o carries one too (attention_bias of Llama, Qwen3)
+  bool qk_norm = false;         // per-head RMSNorm of q and k before rotary (Qwen3)
   // Some layers attend only to this many preceding tokens (Mistral; Qwen2 with
   // use_sliding_window). Not implemented: such a model runs only on prompts that fit in it.
   std::optional<std::int64_t> sliding_window;

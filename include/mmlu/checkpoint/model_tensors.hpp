@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mmlu/checkpoint/model_config.hpp"
+#include "mmlu/checkpoint/safetensors.hpp"
 
 namespace mmlu {
 
@@ -65,7 +66,9 @@ struct LayerTensors {
   TensorSpec input_norm, post_attention_norm;
   TensorSpec q, k, v;
   std::optional<TensorSpec> q_bias, k_bias, v_bias;  // with attention_bias
+  std::optional<TensorSpec> q_norm, k_norm;          // with qk_norm: [head_dim], whole
   TensorSpec o;
+  std::optional<TensorSpec> o_bias;  // with output_bias: whole on every rank, added once
   TensorSpec gate, up, down;
   std::vector<const TensorSpec*> all() const;  // every tensor the layer has
 };
@@ -79,6 +82,13 @@ struct OuterTensors {
   std::vector<const TensorSpec*> all() const;  // every tensor stored (a tied lm_head is not)
 };
 OuterTensors outer_tensors(const ModelConfig& config);
+
+// Throws InputError naming the file and the tensor for the first tensor of `checkpoint` that
+// the description does not list: weights the forward pass would leave out (a bias of a layer it
+// does not know to have) are refused, never ignored. Inert: rotary inv_freq buffers (older
+// exports saved them; they are recomputed from config.json) and a stored lm_head of tied
+// embeddings (transformers ties it to the embedding after loading).
+void check_every_tensor_is_described(const Checkpoint& checkpoint, const ModelConfig& config);
 
 // Elements of one rank's shard (every rank's is the same size; at tp 1 the whole checkpoint),
 // or nullopt when the count does not fit in 64 bits.

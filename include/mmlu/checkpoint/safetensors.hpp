@@ -86,6 +86,7 @@ class Checkpoint {
   // file. A directory with only pickle files (*.bin, *.pt) is refused with how to convert it.
   explicit Checkpoint(const std::filesystem::path& dir);
   bool contains(const std::string& name) const { return index_.count(name) > 0; }
+  std::vector<std::string> names() const;  // every tensor, sorted
   // Throws InputError naming the checkpoint and the tensor when it is missing.
   TensorRef get(const std::string& name) const;
   const std::vector<std::filesystem::path>& files() const { return paths_; }

@@ -24,10 +24,12 @@ struct LayerWeights {
   torch::Tensor input_norm, post_attention_norm;
   // [(q_heads + 2 kv_heads) * head_dim, hidden]: this rank's q rows, then k, then v.
   torch::Tensor qkv;
-  torch::Tensor qkv_bias;  // undefined without attention bias
-  torch::Tensor o;         // [hidden, q_heads * head_dim]
-  torch::Tensor gate_up;   // [2 * intermediate, hidden]: this rank's gate rows, then up
-  torch::Tensor down;      // [hidden, intermediate]
+  torch::Tensor qkv_bias;        // undefined without attention bias
+  torch::Tensor q_norm, k_norm;  // [head_dim]; undefined without q/k norms
+  torch::Tensor o;               // [hidden, q_heads * head_dim]
+  torch::Tensor o_bias;          // [hidden], whole on every rank; undefined without output bias
+  torch::Tensor gate_up;         // [2 * intermediate, hidden]: this rank's gate rows, then up
+  torch::Tensor down;            // [hidden, intermediate]
 };
 
 struct LlamaWeights {

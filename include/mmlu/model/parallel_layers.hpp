@@ -11,10 +11,11 @@ namespace mmlu {
 torch::Tensor column_parallel_linear(const torch::Tensor& x, const torch::Tensor& weight,
                                      const torch::Tensor& bias = {});
 
-// y = sum over ranks of x_local W_local^T: W split by input columns, x already split the same
-// way (the output of a column-parallel layer). One all-reduce.
+// y = sum over ranks of x_local W_local^T (+ b): W split by input columns, x already split the
+// same way (the output of a column-parallel layer). One all-reduce; the bias, whole on every
+// rank, is added once after it.
 torch::Tensor row_parallel_linear(const torch::Tensor& x_local, const torch::Tensor& weight,
-                                  Collectives& group);
+                                  Collectives& group, const torch::Tensor& bias = {});
 
 // Embedding rows [first_row, first_row + rows) on this rank; ids owned elsewhere contribute
 // zeros and one all-reduce assembles the full embedding.

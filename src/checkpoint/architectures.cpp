@@ -1,0 +1,70 @@
+#include "mmlu/checkpoint/architectures.hpp"
+
+namespace mmlu {
+namespace {
+
+// From transformers 5.23's configuration_*.py and modeling_*.py for each family.
+constexpr Architecture kArchitectures[] = {
+    {.name = "LlamaForCausalLM",
+     .model_type = "llama",
+     .bit = kLlamaBit,
+     .default_max_positions = 2048,
+     .bias = AttentionBias::kFieldQkvo},
+    {.name = "MistralForCausalLM",
+     .model_type = "mistral",
+     .bit = kMistralBit,
+     .default_kv_heads = 8,
+     .default_max_positions = 131072,
+     .window = SlidingWindow::kEveryLayer},
+    {.name = "Qwen2ForCausalLM",
+     .model_type = "qwen2",
+     .bit = kQwen2Bit,
+     .default_kv_heads = 32,
+     .default_max_positions = 32768,
+     .bias = AttentionBias::kQkv,
+     .window = SlidingWindow::kQwenSelectedLayers},
+    {.name = "Qwen3ForCausalLM",
+     .model_type = "qwen3",
+     .bit = kQwen3Bit,
+     .default_kv_heads = 32,
+     .default_max_positions = 32768,
+     .default_head_dim = 128,
+     .bias = AttentionBias::kFieldQkvo,
+     .window = SlidingWindow::kQwenSelectedLayers,
+     .qk_norm = true},
+};
+
+std::string join(std::string_view Architecture::*field) {
+  std::string out;
+  for (const Architecture& a : kArchitectures)
+    out += (out.empty() ? "" : ", ") + std::string(a.*field);
+  return out;
+}
+
+}  // namespace
+
+std::span<const Architecture> architectures() {
+  return kArchitectures;
+}
+
+const Architecture* find_architecture(std::string_view name) {
+  for (const Architecture& a : kArchitectures)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+const Architecture* find_model_type(std::string_view model_type) {
+  for (const Architecture& a : kArchitectures)
+    if (a.model_type == model_type) return &a;
+  return nullptr;
+}
+
+std::string supported_architectures() {
+  return join(&Architecture::name);
+}
+
+std::string supported_model_types() {
+  return join(&Architecture::model_type);
+}
+
+}  // namespace mmlu
