@@ -16,7 +16,7 @@ constexpr std::string_view kExport = "what transformers returns or how it export
 
 // Fields as transformers 5 defines them for these architectures (configuration_llama.py,
 // configuration_mistral.py, configuration_qwen2.py, configuration_qwen3.py,
-// configuration_utils.py), and the older
+// configuration_qwen3_moe.py, configuration_mixtral.py, configuration_utils.py), and the older
 // spellings checkpoints still carry (rope_scaling, rope_theta, torch_dtype).
 constexpr ConfigField kFields[] = {
     // What the model is, and its shape.
@@ -40,17 +40,30 @@ constexpr ConfigField kFields[] = {
     {"rope_scaling", kAll, kRead, "default, linear, dynamic, llama3"},
     {"rope_parameters", kAll, kRead, "default, linear, dynamic, llama3"},
     {"partial_rotary_factor", kAll, kRead, "1.0 only"},
-    {"attention_bias", kLlamaBit | kQwen3Bit, kRead, "q, k, v and o biases"},
+    {"attention_bias", kLlamaBit | kQwen3Bit | kQwen3MoeBit, kRead, "q, k, v and o biases"},
     {"mlp_bias", kLlamaBit, kRead, "false only"},
-    {"sliding_window", kMistralBit | kQwen2Bit | kQwen3Bit, kRead,
+    {"sliding_window", kMistralBit | kQwen2Bit | kQwen3Bit | kQwen3MoeBit | kMixtralBit, kRead,
      "runs only when every prompt fits in the window"},
-    {"use_sliding_window", kQwen2Bit | kQwen3Bit, kRead, ""},
+    {"use_sliding_window", kQwen2Bit | kQwen3Bit | kQwen3MoeBit, kRead, ""},
     {"max_window_layers", kQwen2Bit | kQwen3Bit, kRead, ""},
     {"layer_types", kQwen2Bit | kQwen3Bit, kRead, "full_attention, sliding_attention"},
+    // Mixtures of experts.
+    {"num_experts", kQwen3MoeBit | kMixtralBit, kRead, ""},
+    {"num_local_experts", kQwen3MoeBit | kMixtralBit, kRead, ""},
+    {"num_experts_per_tok", kQwen3MoeBit | kMixtralBit, kRead, ""},
+    {"moe_intermediate_size", kQwen3MoeBit, kRead, ""},
+    {"norm_topk_prob", kQwen3MoeBit, kRead, ""},
+    {"decoder_sparse_step", kQwen3MoeBit, kRead, ""},
+    {"mlp_only_layers", kQwen3MoeBit, kRead, ""},
     {"quantization_config", kAll, kRead, "refused: quantized weights are not implemented"},
     {"pruned_heads", kAll, kRead, "empty only"},
     // Cannot change the log-probabilities.
     {"pretraining_tp", kLlamaBit, kInert, "transformers 5 does not read it"},
+    {"max_window_layers", kQwen3MoeBit, kInert,
+     "transformers' Qwen3-MoE does not read it: use_sliding_window covers every layer"},
+    {"router_jitter_noise", kMixtralBit, kInert, "noise in training only"},
+    {"output_router_logits", kQwen3MoeBit | kMixtralBit, kInert, "a training loss"},
+    {"router_aux_loss_coef", kQwen3MoeBit | kMixtralBit, kInert, "a training loss"},
     {"attention_dropout", kAll, kInert, "dropout is off in evaluation"},
     {"initializer_range", kAll, kInert, "initialises new weights only"},
     {"use_cache", kAll, kInert, "a generation cache"},

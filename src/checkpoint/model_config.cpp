@@ -25,6 +25,7 @@ constexpr std::int64_t kMaxHeadDim = std::int64_t{1} << 16;
 constexpr std::int64_t kMaxHeads = std::int64_t{1} << 16;
 constexpr std::int64_t kMaxLayers = std::int64_t{1} << 16;
 constexpr std::int64_t kMaxPositions = INT32_MAX;
+constexpr std::uint64_t kMaxExpertsInAllLayers = std::uint64_t{1} << 18;
 // rope_theta becomes a float32 scalar (rope.cpp); below 1 the frequencies exceed 1 and
 // position * frequency leaves float range long before the last position.
 constexpr double kMinRopeTheta = 1.0;
@@ -140,7 +141,7 @@ void check_full_rotation(const Fields& f, const Json& object, const char* where)
 
 // rope_scaling (older configs) or rope_parameters (newer ones, which also carry rope_theta). As
 // in transformers, a non-empty rope_scaling wins over rope_parameters.
-void parse_rope(const Fields& f, ModelConfig& c) {
+void parse_rope(const Fields& f, double default_theta, ModelConfig& c) {
   const Json& j = f.json();
   const Json* rope = nullptr;
   const char* name = "rope_parameters";
@@ -150,7 +151,7 @@ void parse_rope(const Fields& f, ModelConfig& c) {
   } else if (f.has("rope_parameters")) {
     rope = &j["rope_parameters"];
   }
-  c.rope_theta = f.number(j, "rope_theta", 10000.0, kMinRopeTheta, kMaxRopeTheta);
+  c.rope_theta = f.number(j, "rope_theta", default_theta, kMinRopeTheta, kMaxRopeTheta);
   check_full_rotation(f, j, "");
   if (!rope) return;
   if (!rope->is_object()) f.fail(std::string(name) + " must be an object");
@@ -236,11 +237,13 @@ void parse_sliding_window(const Fields& f, const Architecture& family, ModelConf
   if (family.window == SlidingWindow::kNone) return;
   const bool selected = family.window == SlidingWindow::kQwenSelectedLayers;
   // Qwen's window applies only with use_sliding_window, and is 4096 unless given.
-  const bool enabled = selected ? f.flag("use_sliding_window", false) : f.has("sliding_window");
+  const bool enabled = family.window == SlidingWindow::kEveryLayer
+                           ? f.has("sliding_window")
+                           : f.flag("use_sliding_window", false);
   std::optional<std::int64_t> window;
   if (enabled)
     window = f.has("sliding_window") ? f.positive_int("sliding_window", kMaxPositions) : 4096;
-  bool windowed_layers = !selected;  // Mistral's window covers every layer
+  bool windowed_layers = !selected;  // Mistral's and Qwen3-MoE's cover every layer
   if (selected && f.has("layer_types")) {
     const Json& types = j["layer_types"];
     if (!types.is_array() || static_cast<std::int64_t>(types.size()) != c.num_hidden_layers)
@@ -267,6 +270,59 @@ void parse_sliding_window(const Fields& f, const Architecture& family, ModelConf
     windowed_layers = first < c.num_hidden_layers;
   }
   if (window && windowed_layers) c.sliding_window = window;
+}
+
+// num_experts (transformers 5 writes num_local_experts for both families and reads either),
+// the top k, the experts' width and which layers are sparse: transformers' Qwen3-MoE makes layer
+// L sparse unless mlp_only_layers lists it, when (L + 1) is a multiple of decoder_sparse_step.
+void parse_experts(const Fields& f, const ExpertLayout& layout, ModelConfig& c) {
+  if (layout.block.empty()) return;
+  const Json& j = f.json();
+  const bool both = f.has("num_experts") && f.has("num_local_experts");
+  if (both && j["num_experts"] != j["num_local_experts"])
+    f.fail("num_experts " + j["num_experts"].dump() + " and num_local_experts " +
+           j["num_local_experts"].dump() + " disagree");
+  const char* count_field = f.has("num_experts") ? "num_experts" : "num_local_experts";
+  ExpertConfig& e = c.experts;
+  // Qwen3-MoE with no experts is a dense model; a Mixtral without them cannot route.
+  const bool may_be_dense = layout.default_moe_intermediate != 0;
+  if (may_be_dense && f.has(count_field) && j[count_field] == 0) return;
+  e.count = f.positive_int(count_field, kMaxHeads, layout.default_experts);
+  // Real mixtures store at most ~50k expert tensors; the cap keeps a hostile config from
+  // describing billions (the tensor check lists them all).
+  if (static_cast<std::uint64_t>(e.count) * c.num_hidden_layers > kMaxExpertsInAllLayers)
+    f.fail(count_field + std::string(" (") + std::to_string(e.count) + ") times " +
+           std::to_string(c.num_hidden_layers) + " layers exceeds " +
+           std::to_string(kMaxExpertsInAllLayers) + " experts");
+  e.per_token = f.positive_int("num_experts_per_tok", kMaxHeads, layout.default_experts_per_token);
+  if (e.per_token > e.count)
+    f.fail("num_experts_per_tok (" + std::to_string(e.per_token) + ") exceeds the " +
+           std::to_string(e.count) + " experts");
+  e.scores_in_fp32 = layout.scores_in_fp32;
+  e.sparse_layers.assign(static_cast<std::size_t>(c.num_hidden_layers), true);
+  if (!may_be_dense) {  // Mixtral: every layer, experts as wide as intermediate_size, top k summing
+                        // to 1
+    e.intermediate_size = c.intermediate_size;
+    e.normalize_top_k = true;
+    return;
+  }
+  e.intermediate_size =
+      f.positive_int("moe_intermediate_size", kMaxWidth, layout.default_moe_intermediate);
+  e.normalize_top_k = f.flag("norm_topk_prob", false);
+  const std::int64_t step = f.positive_int("decoder_sparse_step", kMaxLayers, 1);
+  for (std::int64_t layer = 0; layer < c.num_hidden_layers; ++layer)
+    e.sparse_layers[static_cast<std::size_t>(layer)] = (layer + 1) % step == 0;
+  if (f.has("mlp_only_layers")) {
+    const Json& dense = j["mlp_only_layers"];
+    if (!dense.is_array()) f.fail("mlp_only_layers must be a list of layer indices");
+    for (const Json& layer : dense) {
+      if (!layer.is_number_integer() || layer.get<std::int64_t>() < 0 ||
+          layer.get<std::int64_t>() >= c.num_hidden_layers)
+        f.fail("mlp_only_layers: " + layer.dump() + " is not a layer index below " +
+               std::to_string(c.num_hidden_layers));
+      e.sparse_layers[layer.get<std::size_t>()] = false;
+    }
+  }
 }
 
 ModelConfig parse(const Json& json, const std::string& origin) {
@@ -308,7 +364,7 @@ ModelConfig parse(const Json& json, const std::string& origin) {
   c.max_position_embeddings =
       f.positive_int("max_position_embeddings", kMaxPositions, family.default_max_positions);
   c.rms_norm_eps = f.number(json, "rms_norm_eps", 1e-6, 0.0, 1.0);
-  parse_rope(f, c);
+  parse_rope(f, family.default_rope_theta, c);
   c.tie_word_embeddings = f.flag("tie_word_embeddings", false);
   // Qwen2's q/k/v always carry a bias and its o_proj never; Llama's and Qwen3's attention_bias
   // is all four projections' (check_known_fields refuses the field elsewhere).
@@ -318,6 +374,7 @@ ModelConfig parse(const Json& json, const std::string& origin) {
   c.qk_norm = family.qk_norm;
   check_implemented_values(f, c);
   parse_sliding_window(f, family, c);
+  parse_experts(f, family.experts, c);
   // Bytes at 8 per weight must fit too: the loader and planner multiply by the element size.
   const auto parameters = shard_elements(c, 1);
   if (!parameters || *parameters > INT64_MAX / 8)
@@ -327,6 +384,18 @@ ModelConfig parse(const Json& json, const std::string& origin) {
 }
 
 }  // namespace
+
+bool ModelConfig::has_dense_layers() const {
+  for (std::int64_t layer = 0; layer < num_hidden_layers; ++layer)
+    if (!sparse_layer(layer)) return true;
+  return false;
+}
+
+bool ModelConfig::has_sparse_layers() const {
+  for (std::int64_t layer = 0; layer < num_hidden_layers; ++layer)
+    if (sparse_layer(layer)) return true;
+  return false;
+}
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& origin) {
   return parse(parse_json_text(json_text, origin), origin);

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "mmlu/checkpoint/architectures.hpp"
 #include "mmlu/util/error.hpp"
 
 namespace mmlu {
@@ -29,6 +30,8 @@ ShardLayout shard_layout(const ModelConfig& c, int tp_rank, int tp) {
   }
   s.intermediate = c.intermediate_size / tp;
   s.first_intermediate = tp_rank * s.intermediate;
+  s.expert_intermediate = c.experts.intermediate_size / tp;
+  s.first_expert_intermediate = tp_rank * s.expert_intermediate;
   s.vocab_rows = vocab_rows_per_rank(c, tp);
   s.first_vocab_row = tp_rank * s.vocab_rows;
   return s;
@@ -42,6 +45,8 @@ RankSlice rank_slice(const TensorSpec& t, const ShardLayout& s) {
       return {s.first_kv_head * s.head_dim, s.kv_heads * s.head_dim};
     case Partition::kIntermediate:
       return {s.first_intermediate, s.intermediate};
+    case Partition::kExpertIntermediate:
+      return {s.first_expert_intermediate, s.expert_intermediate};
     case Partition::kVocabulary:
       return {s.first_vocab_row, s.vocab_rows};
     case Partition::kWhole:
@@ -50,12 +55,28 @@ RankSlice rank_slice(const TensorSpec& t, const ShardLayout& s) {
   return {0, t.shape.at(static_cast<std::size_t>(t.dim))};
 }
 
+namespace {
+
+constexpr int kColumn = 0, kRow = 1;
+
+MlpTensors gated_mlp(const std::string& prefix, std::string_view gate, std::string_view up,
+                     std::string_view down, std::int64_t hidden, std::int64_t width,
+                     Partition rows) {
+  auto name = [&](std::string_view projection) {
+    return prefix + std::string(projection) + ".weight";
+  };
+  return {{name(gate), {width, hidden}, kColumn, rows},
+          {name(up), {width, hidden}, kColumn, rows},
+          {name(down), {hidden, width}, kRow, rows}};
+}
+
+}  // namespace
+
 LayerTensors layer_tensors(const ModelConfig& c, std::int64_t layer) {
   const std::string p = "model.layers." + std::to_string(layer) + ".";
-  const std::string a = p + "self_attn.", m = p + "mlp.";
-  const std::int64_t h = c.hidden_size, i = c.intermediate_size;
+  const std::string a = p + "self_attn.";
+  const std::int64_t h = c.hidden_size;
   const std::int64_t q = c.q_size(), kv = c.kv_size();
-  constexpr int kColumn = 0, kRow = 1;
   LayerTensors l;
   l.input_norm = {p + "input_layernorm.weight", {h}, 0, Partition::kWhole};
   l.post_attention_norm = {p + "post_attention_layernorm.weight", {h}, 0, Partition::kWhole};
@@ -73,9 +94,19 @@ LayerTensors layer_tensors(const ModelConfig& c, std::int64_t layer) {
   }
   l.o = {a + "o_proj.weight", {h, q}, kRow, Partition::kQueryHeads};
   if (c.output_bias) l.o_bias = TensorSpec{a + "o_proj.bias", {h}, 0, Partition::kWhole};
-  l.gate = {m + "gate_proj.weight", {i, h}, kColumn, Partition::kIntermediate};
-  l.up = {m + "up_proj.weight", {i, h}, kColumn, Partition::kIntermediate};
-  l.down = {m + "down_proj.weight", {h, i}, kRow, Partition::kIntermediate};
+  if (!c.sparse_layer(layer)) {
+    l.mlp = gated_mlp(p + "mlp.", "gate_proj", "up_proj", "down_proj", h, c.intermediate_size,
+                      Partition::kIntermediate);
+    return l;
+  }
+  const ExpertLayout& names = find_architecture(c.architecture)->experts;
+  const std::string block = p + std::string(names.block);
+  l.router = TensorSpec{
+      block + std::string(names.router) + ".weight", {c.experts.count, h}, 0, Partition::kWhole};
+  for (std::int64_t e = 0; e < c.experts.count; ++e)
+    l.experts.push_back(gated_mlp(block + "experts." + std::to_string(e) + ".", names.gate,
+                                  names.up, names.down, h, c.experts.intermediate_size,
+                                  Partition::kExpertIntermediate));
   return l;
 }
 
@@ -85,7 +116,11 @@ std::vector<const TensorSpec*> LayerTensors::all() const {
     if (*t) out.push_back(&**t);
   out.push_back(&o);
   if (o_bias) out.push_back(&*o_bias);
-  for (const TensorSpec* t : {&gate, &up, &down}) out.push_back(t);
+  if (mlp)
+    for (const TensorSpec* t : {&mlp->gate, &mlp->up, &mlp->down}) out.push_back(t);
+  if (router) out.push_back(&*router);
+  for (const MlpTensors& e : experts)
+    for (const TensorSpec* t : {&e.gate, &e.up, &e.down}) out.push_back(t);
   return out;
 }
 
@@ -106,14 +141,20 @@ OuterTensors outer_tensors(const ModelConfig& c) {
   return t;
 }
 
-void check_every_tensor_is_described(const Checkpoint& checkpoint, const ModelConfig& c) {
-  std::set<std::string> described;
+void for_each_tensor(const ModelConfig& c, const std::function<void(const TensorSpec&)>& visit) {
   const OuterTensors outer = outer_tensors(c);
-  for (const TensorSpec* t : outer.all()) described.insert(t->name);
+  for (const TensorSpec* t : outer.all()) visit(*t);
+  // Every layer from its own description: a family whose layers differ (dense among sparse
+  // ones) needs no other arithmetic.
   for (std::int64_t layer = 0; layer < c.num_hidden_layers; ++layer) {
     const LayerTensors l = layer_tensors(c, layer);
-    for (const TensorSpec* t : l.all()) described.insert(t->name);
+    for (const TensorSpec* t : l.all()) visit(*t);
   }
+}
+
+void check_every_tensor_is_described(const Checkpoint& checkpoint, const ModelConfig& c) {
+  std::set<std::string> described;
+  for_each_tensor(c, [&](const TensorSpec& t) { described.insert(t.name); });
   for (const std::string& name : checkpoint.names()) {
     if (described.count(name) || name.ends_with(".rotary_emb.inv_freq")) continue;
     if (name == "lm_head.weight" && c.tie_word_embeddings) continue;
@@ -144,11 +185,19 @@ std::optional<std::uint64_t> shard_elements(const ModelConfig& c, int tp) {
   bool fits = true;
   const OuterTensors outer = outer_tensors(c);
   for (const TensorSpec* t : outer.all()) fits = fits && add_elements(sum, *t, s);
-  // Every layer is counted from its own description: a family whose layers differ (dense among
-  // sparse ones) needs no other arithmetic.
-  for (std::int64_t layer = 0; fits && layer < c.num_hidden_layers; ++layer) {
-    const LayerTensors l = layer_tensors(c, layer);
-    for (const TensorSpec* t : l.all()) fits = fits && add_elements(sum, *t, s);
+  // Layers of one kind (dense or sparse) differ in their names only: each kind is counted from
+  // its first layer's description, times its layers.
+  for (const bool sparse : {false, true}) {
+    std::int64_t first = -1, count = 0;
+    for (std::int64_t layer = 0; layer < c.num_hidden_layers; ++layer)
+      if (c.sparse_layer(layer) == sparse && count++ == 0) first = layer;
+    if (count == 0) continue;
+    const LayerTensors l = layer_tensors(c, first);
+    std::uint64_t layer_sum = 0;
+    for (const TensorSpec* t : l.all()) fits = fits && add_elements(layer_sum, *t, s);
+    fits = fits &&
+           !__builtin_mul_overflow(layer_sum, static_cast<std::uint64_t>(count), &layer_sum) &&
+           !__builtin_add_overflow(sum, layer_sum, &sum);
   }
   if (!fits) return std::nullopt;
   return sum;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "mmlu/model/experts.hpp"
 #include "mmlu/model/parallel_layers.hpp"
 #include "mmlu/model/rope.hpp"
 #include "mmlu/util/error.hpp"
@@ -47,6 +48,9 @@ torch::Tensor LlamaModel::rms_norm(const torch::Tensor& x, const torch::Tensor& 
 }
 
 torch::Tensor LlamaModel::mlp(const LayerWeights& w, const torch::Tensor& x) {
+  if (w.router.defined())
+    return mixture_of_experts(x, w.router, w.expert_gate_up, w.expert_down, config_.experts,
+                              group_);
   // Gate and up from one matrix multiply; the product is written over the gate half, and the
   // down projection reads that half in place (a row stride of twice its width, no copy).
   const std::int64_t width = w.gate_up.size(0) / 2;

@@ -116,10 +116,13 @@ class ShardReader {
 std::vector<torch::Tensor> LlamaWeights::all() const {
   std::vector<torch::Tensor> out = {embed, final_norm};
   if (!lm_head.is_same(embed)) out.push_back(lm_head);
-  for (const LayerWeights& l : layers)
+  for (const LayerWeights& l : layers) {
     for (const torch::Tensor& t : {l.input_norm, l.post_attention_norm, l.qkv, l.qkv_bias, l.q_norm,
-                                   l.k_norm, l.o, l.o_bias, l.gate_up, l.down})
+                                   l.k_norm, l.o, l.o_bias, l.gate_up, l.down, l.router})
       if (t.defined()) out.push_back(t);
+    for (const auto* experts : {&l.expert_gate_up, &l.expert_down})
+      out.insert(out.end(), experts->begin(), experts->end());
+  }
   return out;
 }
 
@@ -195,8 +198,16 @@ LlamaWeights assemble_shard(const Source& read, const ModelConfig& c, const Shar
     if (t.k_norm) l.k_norm = one(*t.k_norm);
     l.o = one(t.o);
     if (t.o_bias) l.o_bias = one(*t.o_bias);
-    l.gate_up = read.stacked({part(t.gate), part(t.up)});
-    l.down = one(t.down);
+    if (t.mlp) {
+      l.gate_up = read.stacked({part(t.mlp->gate), part(t.mlp->up)});
+      l.down = one(t.mlp->down);
+    } else {
+      l.router = one(*t.router);
+      for (const MlpTensors& e : t.experts) {
+        l.expert_gate_up.push_back(read.stacked({part(e.gate), part(e.up)}));
+        l.expert_down.push_back(one(e.down));
+      }
+    }
     w.layers.push_back(std::move(l));
   }
   for (const torch::Tensor& t : w.all())

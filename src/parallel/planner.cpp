@@ -33,7 +33,10 @@ ShardFootprint shard_footprint(const ModelConfig& c, DType dtype, int tp,
   const std::uint64_t h = c.hidden_size;
   const std::uint64_t q = s.q_heads * s.head_dim;
   const std::uint64_t kv = s.kv_heads * s.head_dim;
-  const std::uint64_t i = s.intermediate;
+  // A sparse layer's tokens are copied once per expert they are routed to: k rows of hidden
+  // states in, k rows of the expert's width between its projections.
+  const std::uint64_t k = c.has_sparse_layers() ? c.experts.per_token : 0;
+  const std::uint64_t i = std::max<std::uint64_t>(s.intermediate, k * s.expert_intermediate);
   const std::uint64_t vocab = s.vocab_rows;
 
   ShardFootprint f;
@@ -42,7 +45,7 @@ ShardFootprint shard_footprint(const ModelConfig& c, DType dtype, int tp,
   const std::uint64_t kv_tokens = tokens + kPrefixBudgetTokens;
   const std::uint64_t kv_cache = 2 * c.num_hidden_layers * kv * kv_tokens * dtype_bytes(dtype);
   // Residual, normed input, attention output and MLP hidden states, bounded as fp32.
-  const std::uint64_t activations = tokens * (4 * h + 3 * i + q + 2 * kv) * 4;
+  const std::uint64_t activations = tokens * (4 * h + 2 * k * h + 3 * i + q + 2 * kv) * 4;
   const std::uint64_t logits = kMaxScoredRows * vocab * 4;
   f.workspace_bytes = kv_cache + activations + logits;
   f.overhead_bytes = on_gpu ? kGpuOverheadBytes : kCpuOverheadBytes;
@@ -61,8 +64,11 @@ std::string tp_structural_problem(const ModelConfig& c, int tp, int world_size,
     return "does not divide num_attention_heads " + n(c.num_attention_heads);
   if (c.num_key_value_heads % tp && tp % c.num_key_value_heads)
     return "neither divides nor is a multiple of num_key_value_heads " + n(c.num_key_value_heads);
-  if (c.intermediate_size % tp)
+  if (c.has_dense_layers() && c.intermediate_size % tp)
     return "does not divide intermediate_size " + n(c.intermediate_size);
+  if (c.has_sparse_layers() && c.experts.intermediate_size % tp)
+    return "does not divide the experts' width " + n(c.experts.intermediate_size) +
+           " (every rank holds a slice of every expert)";
   return "";
 }
 

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "mmlu/checkpoint/architectures.hpp"
+#include "mmlu/parallel/planner.hpp"
 
 #include "fifo_refusal.hpp"
 #include "mmlu/util/error.hpp"
@@ -415,7 +416,7 @@ TEST(ConfigFields, EveryFieldTransformersWritesIsKnown) {
     ++parsed;
   }
   EXPECT_EQ(parsed, static_cast<int>(fixture["configs"].size()));
-  EXPECT_EQ(parsed, 4);
+  EXPECT_EQ(parsed, 6);
 }
 
 // As the hub's config.json files of widely used checkpoints spell them (older transformers).
@@ -450,6 +451,83 @@ TEST(ConfigFields, PublishedCheckpointsParse) {
   ASSERT_TRUE(m.sliding_window);
   EXPECT_EQ(*m.sliding_window, 4096);
   EXPECT_FALSE(parse_model_config(qwen25, "q").sliding_window) << "use_sliding_window is false";
+}
+
+// The mixtures of experts as their hub config.json files spell them.
+TEST(ConfigFields, PublishedMixturesParse) {
+  const char* qwen3_30b_a3b = R"({"architectures": ["Qwen3MoeForCausalLM"],
+      "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": 151643,
+      "decoder_sparse_step": 1, "eos_token_id": 151645, "head_dim": 128, "hidden_act": "silu",
+      "hidden_size": 2048, "initializer_range": 0.02, "intermediate_size": 6144,
+      "max_position_embeddings": 40960, "max_window_layers": 48, "mlp_only_layers": [],
+      "model_type": "qwen3_moe", "moe_intermediate_size": 768, "norm_topk_prob": true,
+      "num_attention_heads": 32, "num_experts": 128, "num_experts_per_tok": 8,
+      "num_hidden_layers": 48, "num_key_value_heads": 4, "output_router_logits": false,
+      "rms_norm_eps": 1e-06, "rope_scaling": null, "rope_theta": 1000000.0,
+      "router_aux_loss_coef": 0.001, "sliding_window": null, "tie_word_embeddings": false,
+      "torch_dtype": "bfloat16", "transformers_version": "4.51.0", "use_cache": true,
+      "use_sliding_window": false, "vocab_size": 151936})";
+  const char* mixtral_8x7b = R"({"architectures": ["MixtralForCausalLM"],
+      "attention_dropout": 0.0, "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu",
+      "hidden_size": 4096, "initializer_range": 0.02, "intermediate_size": 14336,
+      "max_position_embeddings": 32768, "model_type": "mixtral", "num_attention_heads": 32,
+      "num_experts_per_tok": 2, "num_hidden_layers": 32, "num_key_value_heads": 8,
+      "num_local_experts": 8, "output_router_logits": false, "rms_norm_eps": 1e-05,
+      "rope_theta": 1000000.0, "router_aux_loss_coef": 0.02, "sliding_window": null,
+      "tie_word_embeddings": false, "torch_dtype": "bfloat16", "transformers_version": "4.36.0.dev0",
+      "use_cache": true, "vocab_size": 32000})";
+  const ModelConfig q = parse_model_config(qwen3_30b_a3b, "q");
+  EXPECT_EQ(q.experts.count, 128);
+  EXPECT_EQ(q.experts.per_token, 8);
+  EXPECT_EQ(q.experts.intermediate_size, 768);
+  EXPECT_TRUE(q.experts.normalize_top_k);
+  EXPECT_FALSE(q.experts.scores_in_fp32);
+  EXPECT_TRUE(q.has_sparse_layers());
+  EXPECT_FALSE(q.has_dense_layers());
+  EXPECT_FALSE(q.sliding_window);
+  // 30.5 B parameters, as its model card says.
+  EXPECT_NEAR(static_cast<double>(parameter_count(q)), 30.53e9, 0.01e9);
+  const ModelConfig m = parse_model_config(mixtral_8x7b, "m");
+  EXPECT_EQ(m.experts.count, 8);
+  EXPECT_EQ(m.experts.intermediate_size, 14336);
+  EXPECT_TRUE(m.experts.normalize_top_k);
+  EXPECT_TRUE(m.experts.scores_in_fp32);
+  EXPECT_NEAR(static_cast<double>(parameter_count(m)), 46.70e9, 0.01e9);
+}
+
+TEST(ConfigFields, MixtureFieldsTheForwardPassCannotRunAreRefused) {
+  const std::string base = R"({"architectures": ["Qwen3MoeForCausalLM"], "hidden_size": 16,
+      "intermediate_size": 12, "num_hidden_layers": 2, "num_attention_heads": 4,
+      "vocab_size": 5)";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"(, "num_experts": 4, "num_experts_per_tok": 5)",
+       "num_experts_per_tok (5) exceeds the 4 experts"},
+      {R"(, "num_experts": 4, "num_local_experts": 8)",
+       "num_experts 4 and num_local_experts 8 disagree"},
+      {R"(, "mlp_only_layers": [2])", "mlp_only_layers: 2 is not a layer index below 2"},
+      {R"(, "decoder_sparse_step": 0)", "decoder_sparse_step must be positive"},
+      {R"(, "num_experts": 65536, "num_hidden_layers": 8)",
+       "num_experts (65536) times 8 layers exceeds 262144 experts"},
+      {R"(, "layer_types": ["full_attention", "full_attention"])", "field 'layer_types' ("},
+  };
+  int refused = 0;
+  for (const auto& [extra, expected] : cases) {
+    try {
+      parse_model_config(base + extra + "}", "q/config.json");
+      ADD_FAILURE() << extra << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("q/config.json: " + expected), std::string::npos)
+          << e.what();
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, 6);
+  // Mixtral has no dense MLP to fall back on: zero experts cannot route.
+  EXPECT_THROW(parse_model_config(R"({"architectures": ["MixtralForCausalLM"], "hidden_size": 16,
+      "intermediate_size": 12, "num_hidden_layers": 2, "num_attention_heads": 4,
+      "vocab_size": 5, "num_local_experts": 0})",
+                                  "x"),
+               InputError);
 }
 
 Json mistral_config() {

@@ -47,9 +47,12 @@ TEST(ModelTensors, NamesAndShapesAreTransformers) {
           m + "up_proj.weight", m + "down_proj.weight"}));
   EXPECT_EQ(l.k.shape, (std::vector<std::int64_t>{8, 16}));
   EXPECT_EQ(l.o.shape, (std::vector<std::int64_t>{16, 16}));
-  EXPECT_EQ(l.down.shape, (std::vector<std::int64_t>{16, 8}));
+  ASSERT_TRUE(l.mlp);
+  EXPECT_FALSE(l.router);
+  EXPECT_TRUE(l.experts.empty());
+  EXPECT_EQ(l.mlp->down.shape, (std::vector<std::int64_t>{16, 8}));
   EXPECT_EQ(l.o.dim, 1);
-  EXPECT_EQ(l.gate.dim, 0);
+  EXPECT_EQ(l.mlp->gate.dim, 0);
   EXPECT_EQ(layer_tensors(small(false, false), 0).all().size(), 9u);
   EXPECT_EQ(names(outer_tensors(c).all()),
             (std::vector<std::string>{"model.embed_tokens.weight", "lm_head.weight",
@@ -73,6 +76,83 @@ TEST(ModelTensors, Qwen3LayersHaveQkNorms) {
   EXPECT_EQ(rank_slice(*l.q_norm, shard_layout(c, 1, 2)).length, 16);
   EXPECT_EQ(l.all().size(), 11u);
   EXPECT_EQ(l.q.shape, (std::vector<std::int64_t>{128, 64}));
+}
+
+// Qwen3-MoE: 4 experts of width 8 in the layers mlp_only_layers does not list and whose index + 1
+// is a multiple of decoder_sparse_step; the others keep the dense MLP of intermediate_size.
+ModelConfig qwen3_moe(const std::string& extra) {
+  return parse_model_config(
+      R"({"architectures": ["Qwen3MoeForCausalLM"], "hidden_size": 16, "head_dim": 4,
+          "intermediate_size": 12, "moe_intermediate_size": 8, "num_hidden_layers": 4,
+          "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 5,
+          "num_experts": 4, "num_experts_per_tok": 2)" +
+          extra + "}",
+      "q3moe");
+}
+
+TEST(ModelTensors, MixturesOfExpertsAreNamedAsTransformersSavesThem) {
+  const ModelConfig c = qwen3_moe(R"(, "mlp_only_layers": [2])");
+  EXPECT_EQ(c.experts.sparse_layers, (std::vector<bool>{true, true, false, true}));
+  const LayerTensors sparse = layer_tensors(c, 1), dense = layer_tensors(c, 2);
+  ASSERT_TRUE(dense.mlp);
+  EXPECT_EQ(dense.mlp->gate.shape, (std::vector<std::int64_t>{12, 16}));
+  EXPECT_FALSE(sparse.mlp);
+  ASSERT_TRUE(sparse.router);
+  EXPECT_EQ(sparse.router->name, "model.layers.1.mlp.gate.weight");
+  EXPECT_EQ(sparse.router->shape, (std::vector<std::int64_t>{4, 16}));
+  EXPECT_EQ(sparse.router->partition, Partition::kWhole);
+  ASSERT_EQ(sparse.experts.size(), 4u);
+  const MlpTensors& e3 = sparse.experts[3];
+  EXPECT_EQ(e3.gate.name, "model.layers.1.mlp.experts.3.gate_proj.weight");
+  EXPECT_EQ(e3.up.name, "model.layers.1.mlp.experts.3.up_proj.weight");
+  EXPECT_EQ(e3.down.name, "model.layers.1.mlp.experts.3.down_proj.weight");
+  EXPECT_EQ(e3.down.shape, (std::vector<std::int64_t>{16, 8}));
+  EXPECT_EQ(e3.down.dim, 1);
+  EXPECT_EQ(e3.up.partition, Partition::kExpertIntermediate);
+  EXPECT_EQ(sparse.all().size(), 8u + 1 + 12);  // norms and attention with q/k norms, router, 4 x 3
+
+  EXPECT_EQ(qwen3_moe(R"(, "decoder_sparse_step": 2)").experts.sparse_layers,
+            (std::vector<bool>{false, true, false, true}));
+  EXPECT_EQ(qwen3_moe(R"(, "num_experts": 0)").experts.count, 0);
+  EXPECT_TRUE(layer_tensors(qwen3_moe(R"(, "num_experts": 0)"), 1).mlp);
+
+  const ModelConfig mixtral = parse_model_config(
+      R"({"architectures": ["MixtralForCausalLM"], "hidden_size": 16, "intermediate_size": 12,
+          "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+          "vocab_size": 5, "num_local_experts": 3})",
+      "mixtral");
+  EXPECT_EQ(mixtral.experts.per_token, 2);
+  EXPECT_TRUE(mixtral.experts.normalize_top_k);
+  EXPECT_EQ(mixtral.rope_theta, 1e6);
+  const LayerTensors m = layer_tensors(mixtral, 1);
+  ASSERT_EQ(m.experts.size(), 3u);
+  EXPECT_EQ(m.router->name, "model.layers.1.block_sparse_moe.gate.weight");
+  EXPECT_EQ(m.experts[2].gate.name, "model.layers.1.block_sparse_moe.experts.2.w1.weight");
+  EXPECT_EQ(m.experts[2].up.name, "model.layers.1.block_sparse_moe.experts.2.w3.weight");
+  EXPECT_EQ(m.experts[2].down.name, "model.layers.1.block_sparse_moe.experts.2.w2.weight");
+  EXPECT_EQ(m.experts[2].gate.shape, (std::vector<std::int64_t>{12, 16}));
+}
+
+// Every rank holds its slice of every expert: the experts' rows tile their width.
+TEST(ModelTensors, ExpertSlicesTileTheirWidth) {
+  const ModelConfig c = qwen3_moe("");
+  int checked = 0;
+  for (int tp : {1, 2, 4}) {
+    const LayerTensors l = layer_tensors(c, 0);
+    for (const MlpTensors& e : l.experts)
+      for (const TensorSpec* t : {&e.gate, &e.up, &e.down}) {
+        std::int64_t next = 0;
+        for (int r = 0; r < tp; ++r) {
+          const RankSlice s = rank_slice(*t, shard_layout(c, r, tp));
+          EXPECT_EQ(s.start, next) << t->name << " tp " << tp;
+          EXPECT_EQ(s.length, 8 / tp);
+          next += s.length;
+        }
+        EXPECT_EQ(next, 8);
+        ++checked;
+      }
+  }
+  EXPECT_EQ(checked, 36);
 }
 
 // Each split dimension is covered once by the ranks' slices (vocabulary up to its padding); at
@@ -137,6 +217,33 @@ TEST(ModelTensors, TheLoaderHoldsWhatThePlannerCounts) {
   EXPECT_EQ(parameter_count(small(true, false)), shard_elements(small(true, false), 1).value());
 }
 
+// The same for a mixture with dense layers among its sparse ones: the planner counts every
+// expert, and the loader holds every rank's slice of each.
+TEST(ModelTensors, TheLoaderHoldsEveryExpertThePlannerCounts) {
+  const ModelConfig c = qwen3_moe(R"(, "mlp_only_layers": [2])");
+  int checked = 0;
+  for (int tp : {1, 2, 4})
+    for (int rank = 0; rank < tp; ++rank) {
+      ShardSpec spec;
+      spec.tp = tp;
+      spec.tp_rank = rank;
+      const LlamaWeights w = random_llama_shard(c, spec);
+      std::uint64_t held = 0;
+      for (const torch::Tensor& t : w.all()) held += t.numel();
+      EXPECT_EQ(held, shard_elements(c, tp).value()) << "tp " << tp << " rank " << rank;
+      ASSERT_EQ(w.layers[1].expert_gate_up.size(), 4u);
+      EXPECT_EQ(w.layers[1].expert_gate_up[0].size(0), 2 * 8 / tp);
+      EXPECT_EQ(w.layers[1].router.sizes(), (std::vector<std::int64_t>{4, 16}));
+      EXPECT_FALSE(w.layers[2].router.defined());
+      ++checked;
+    }
+  EXPECT_EQ(checked, 7);
+  // 3 sparse layers of 4 experts (3 x 16 x 8 each) and a router; 1 dense layer of 3 x 16 x 12.
+  const std::uint64_t attention = 16 * 16 + 2 * 8 * 16 + 16 * 16 + 2 * 16 + 2 * 4;
+  EXPECT_EQ(parameter_count(c),
+            2 * 5 * 16 + 16 + 3 * (attention + 4 * 3 * 16 * 8 + 4 * 16) + attention + 3 * 16 * 12);
+}
+
 // A checkpoint of `c`'s described tensors (zeros, F32) plus `extra` ones of 4 elements.
 std::filesystem::path write_checkpoint(const ModelConfig& c,
                                        const std::vector<std::string>& extra) {
@@ -145,12 +252,7 @@ std::filesystem::path write_checkpoint(const ModelConfig& c,
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::vector<std::pair<std::string, std::vector<std::int64_t>>> tensors;
-  const OuterTensors outer = outer_tensors(c);
-  for (const TensorSpec* t : outer.all()) tensors.emplace_back(t->name, t->shape);
-  for (std::int64_t layer = 0; layer < c.num_hidden_layers; ++layer) {
-    const LayerTensors l = layer_tensors(c, layer);
-    for (const TensorSpec* t : l.all()) tensors.emplace_back(t->name, t->shape);
-  }
+  for_each_tensor(c, [&](const TensorSpec& t) { tensors.emplace_back(t.name, t.shape); });
   for (const std::string& name : extra) tensors.push_back({name, {4}});
   std::string header = "{";
   std::int64_t offset = 0;

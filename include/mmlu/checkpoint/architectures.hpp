@@ -16,7 +16,9 @@ enum ArchitectureBit : unsigned {
   kMistralBit = 2,
   kQwen2Bit = 4,
   kQwen3Bit = 8,
-  kAllArchitectures = 15,
+  kQwen3MoeBit = 16,
+  kMixtralBit = 32,
+  kAllArchitectures = 63,
 };
 
 // Which projections carry a bias.
@@ -31,6 +33,22 @@ enum class SlidingWindow {
   kNone,
   kEveryLayer,          // Mistral: sliding_window alone turns it on, for every layer
   kQwenSelectedLayers,  // Qwen2/3: use_sliding_window, then layer_types or max_window_layers
+  kQwenEveryLayer,      // Qwen3-MoE: use_sliding_window, then every layer
+};
+
+// A family's mixture-of-experts MLP: its config.json fields and how its tensors are named
+// ("model.layers.L." + block + "experts.E." + gate + ".weight"; the router is block + router).
+struct ExpertLayout {
+  std::string_view block;  // empty: the family has no experts
+  std::string_view router, gate, up, down;
+  std::int64_t default_experts = 0;            // num_experts / num_local_experts when absent
+  std::int64_t default_experts_per_token = 0;  // num_experts_per_tok when absent
+  // moe_intermediate_size's default (Qwen3-MoE); 0: experts are intermediate_size wide and
+  // every layer is sparse (Mixtral).
+  std::int64_t default_moe_intermediate = 0;
+  // Top-k router probabilities multiply the experts' outputs in fp32 (Mixtral), not rounded to
+  // the run dtype first (Qwen3-MoE).
+  bool scores_in_fp32 = false;
 };
 
 struct Architecture {
@@ -41,9 +59,11 @@ struct Architecture {
   std::int64_t default_kv_heads = 0;  // 0: num_attention_heads
   std::int64_t default_max_positions = 0;
   std::int64_t default_head_dim = 0;  // 0: hidden_size / num_attention_heads
+  double default_rope_theta = 10000.0;
   AttentionBias bias = AttentionBias::kNone;
   SlidingWindow window = SlidingWindow::kNone;
   bool qk_norm = false;  // per-head RMSNorm of q and k before rotary (Qwen3)
+  ExpertLayout experts = {};
 };
 
 std::span<const Architecture> architectures();

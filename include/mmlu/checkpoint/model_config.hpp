@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "mmlu/checkpoint/dtype.hpp"
 
@@ -16,6 +17,17 @@ struct RopeScaling {
   double low_freq_factor = 1.0;
   double high_freq_factor = 4.0;
   std::int64_t original_max_position_embeddings = 0;
+};
+
+// A mixture-of-experts MLP: a router picks `per_token` of `count` experts for each token and
+// weighs their outputs by its softmax probabilities.
+struct ExpertConfig {
+  std::int64_t count = 0;  // 0: every MLP is dense
+  std::int64_t per_token = 0;
+  std::int64_t intermediate_size = 0;  // of one expert
+  bool normalize_top_k = false;        // the picked probabilities are rescaled to sum to 1
+  bool scores_in_fp32 = false;         // they multiply the outputs unrounded (Mixtral)
+  std::vector<bool> sparse_layers;     // per layer: the experts (true) or the dense MLP
 };
 
 struct ModelConfig {
@@ -40,8 +52,14 @@ struct ModelConfig {
   // use_sliding_window). Not implemented: such a model runs only on prompts that fit in it.
   std::optional<std::int64_t> sliding_window;
   DType torch_dtype = DType::kFloat32;
+  ExpertConfig experts;
 
   std::int64_t q_size() const { return num_attention_heads * head_dim; }
+  bool sparse_layer(std::int64_t layer) const {
+    return experts.count > 0 && experts.sparse_layers.at(static_cast<std::size_t>(layer));
+  }
+  bool has_dense_layers() const;
+  bool has_sparse_layers() const;
   std::int64_t kv_size() const { return num_key_value_heads * head_dim; }
 };
 

@@ -8,6 +8,7 @@
 // --synthetic-weights all read this description; nothing else spells a tensor name or a layer's
 // shape.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,11 +20,12 @@ namespace mmlu {
 
 // The unit in which a dimension is split across the tensor-parallel group.
 enum class Partition {
-  kWhole,         // not split: norms
-  kQueryHeads,    // whole query heads: q's rows, o's columns
-  kKvHeads,       // whole key/value heads: k's and v's rows (replicated when tp > kv heads)
-  kIntermediate,  // MLP rows: gate's and up's rows, down's columns
-  kVocabulary,    // vocabulary rows, padded with zero rows to a multiple of tp
+  kWhole,               // not split: norms
+  kQueryHeads,          // whole query heads: q's rows, o's columns
+  kKvHeads,             // whole key/value heads: k's and v's rows (replicated when tp > kv heads)
+  kIntermediate,        // MLP rows: gate's and up's rows, down's columns
+  kExpertIntermediate,  // the same for each expert of a mixture (its own width)
+  kVocabulary,          // vocabulary rows, padded with zero rows to a multiple of tp
 };
 
 struct TensorSpec {
@@ -42,6 +44,8 @@ struct ShardLayout {
   std::int64_t first_kv_head = 0;  // replicated heads: the one serving this rank's query heads
   std::int64_t intermediate = 0;
   std::int64_t first_intermediate = 0;
+  std::int64_t expert_intermediate = 0;
+  std::int64_t first_expert_intermediate = 0;
   std::int64_t vocab_rows = 0;  // padded vocabulary rows per rank
   std::int64_t first_vocab_row = 0;
 };
@@ -61,6 +65,11 @@ struct RankSlice {
 };
 RankSlice rank_slice(const TensorSpec& tensor, const ShardLayout& layout);
 
+// A gated MLP: the dense one of a layer, or one expert of a mixture.
+struct MlpTensors {
+  TensorSpec gate, up, down;
+};
+
 // The tensors of one decoder layer.
 struct LayerTensors {
   TensorSpec input_norm, post_attention_norm;
@@ -68,8 +77,10 @@ struct LayerTensors {
   std::optional<TensorSpec> q_bias, k_bias, v_bias;  // with attention_bias
   std::optional<TensorSpec> q_norm, k_norm;          // with qk_norm: [head_dim], whole
   TensorSpec o;
-  std::optional<TensorSpec> o_bias;  // with output_bias: whole on every rank, added once
-  TensorSpec gate, up, down;
+  std::optional<TensorSpec> o_bias;            // with output_bias: whole on every rank, added once
+  std::optional<MlpTensors> mlp;               // a dense layer's
+  std::optional<TensorSpec> router;            // a sparse layer's: [experts, hidden], whole
+  std::vector<MlpTensors> experts;             // a sparse layer's, by expert index
   std::vector<const TensorSpec*> all() const;  // every tensor the layer has
 };
 LayerTensors layer_tensors(const ModelConfig& config, std::int64_t layer);
@@ -82,6 +93,10 @@ struct OuterTensors {
   std::vector<const TensorSpec*> all() const;  // every tensor stored (a tied lm_head is not)
 };
 OuterTensors outer_tensors(const ModelConfig& config);
+
+// Every tensor the checkpoint stores, outside the layers first, then layer by layer.
+void for_each_tensor(const ModelConfig& config,
+                     const std::function<void(const TensorSpec&)>& visit);
 
 // Throws InputError naming the file and the tensor for the first tensor of `checkpoint` that
 // the description does not list: weights the forward pass would leave out (a bias of a layer it

@@ -30,6 +30,10 @@ struct LayerWeights {
   torch::Tensor o_bias;          // [hidden], whole on every rank; undefined without output bias
   torch::Tensor gate_up;         // [2 * intermediate, hidden]: this rank's gate rows, then up
   torch::Tensor down;            // [hidden, intermediate]
+  // A sparse layer's, instead of gate_up and down: the router [experts, hidden] (whole), and
+  // each expert's gate_up [2 * its intermediate, hidden] and down [hidden, its intermediate].
+  torch::Tensor router;
+  std::vector<torch::Tensor> expert_gate_up, expert_down;
 };
 
 struct LlamaWeights {

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""The embedded model's tokenizer and shape under another family's architecture, with random
+weights as transformers initialises them (seeded): a whole job of that family can then run on
+the embedded data and be compared with transformers.
+
+Usage: make_family_model.py FAMILY EMBEDDED_MODEL_DIR OUT_DIR
+FAMILY: qwen3, qwen3_moe (8 experts of 64, top 2 rescaled, layer 2 dense), mixtral (4 experts,
+top 2). initializer_range 0.1 (transformers' default 0.02 leaves the four answer letters' scores
+within rounding of each other, where a prediction would be a coin toss).
+"""
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import torch
+import transformers
+
+family, source, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+base = json.loads((source / "config.json").read_text())
+shape = {k: base[k] for k in ("vocab_size", "hidden_size", "intermediate_size",
+                              "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+                              "head_dim", "max_position_embeddings", "rms_norm_eps",
+                              "bos_token_id", "eos_token_id")}
+shape.update(initializer_range=0.1, tie_word_embeddings=False)
+families = {
+    "qwen3": (transformers.Qwen3Config, {}),
+    "qwen3_moe": (transformers.Qwen3MoeConfig,
+                  dict(num_experts=8, num_experts_per_tok=2, moe_intermediate_size=64,
+                       norm_topk_prob=True, mlp_only_layers=[2])),
+    "mixtral": (transformers.MixtralConfig,
+                dict(num_local_experts=4, num_experts_per_tok=2, intermediate_size=128)),
+}
+config_class, extra = families[family]
+torch.manual_seed(4242)
+transformers.logging.set_verbosity_error()
+model = transformers.AutoModelForCausalLM.from_config(config_class(**{**shape, **extra}),
+                                                       dtype=torch.float32)
+model.save_pretrained(out)
+(out / "generation_config.json").unlink(missing_ok=True)
+for name in ("tokenizer.json", "tokenizer_config.json"):
+    shutil.copy(source / name, out / name)
