@@ -92,10 +92,7 @@ Workload read_workload(const Options& options, const Launch& launch, RunClock& c
         options.resume && !options.overwrite && std::filesystem::exists(options.out, ec);
     if (leader() && !written && options.dump_prompts.empty())
       check_output_path(options.out, options.overwrite);
-    Workload prepared = prepare_workload(workload_request(options, launch.config));
-    // Prompts only dumped meet no model.
-    if (options.dump_prompts.empty()) check_prompts_fit(launch.config, prepared.longest_prompt());
-    return prepared;
+    return prepare_workload(workload_request(options, launch.config));
   });
   clock.tokenize_seconds = seconds_since(started);
   // Every rank read the data and tokenised it on its own; they must hold the same work, or data

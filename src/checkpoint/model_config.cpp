@@ -1,5 +1,6 @@
 #include "mmlu/checkpoint/model_config.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cfloat>
 #include <cmath>
@@ -228,10 +229,10 @@ void check_implemented_values(const Fields& f, const ModelConfig& c) {
            " is not supported (every layer keeps all its heads here)");
 }
 
-// Mistral attends within sliding_window tokens (transformers masks kv_idx <= q_idx - window);
-// Qwen2 and Qwen3 only with use_sliding_window, in the layers layer_types names (by default those
-// from max_window_layers on). The window itself is not implemented, so a model that has one runs
-// only where it changes nothing: every prompt at most the window long (check_prompts_fit).
+// Mistral (and Mixtral) attend within sliding_window tokens in every layer: transformers hides
+// key k from query q unless q - window < k <= q. Qwen2 and Qwen3 do only with
+// use_sliding_window, in the layers layer_types names (by default those from max_window_layers
+// on); Qwen3-MoE then in every layer.
 void parse_sliding_window(const Fields& f, const Architecture& family, ModelConfig& c) {
   const Json& j = f.json();
   if (family.window == SlidingWindow::kNone) return;
@@ -243,19 +244,21 @@ void parse_sliding_window(const Fields& f, const Architecture& family, ModelConf
   std::optional<std::int64_t> window;
   if (enabled)
     window = f.has("sliding_window") ? f.positive_int("sliding_window", kMaxPositions) : 4096;
-  bool windowed_layers = !selected;  // Mistral's and Qwen3-MoE's cover every layer
+  // Mistral's, Mixtral's and Qwen3-MoE's cover every layer.
+  std::vector<bool> windowed(static_cast<std::size_t>(c.num_hidden_layers), !selected);
   if (selected && f.has("layer_types")) {
     const Json& types = j["layer_types"];
     if (!types.is_array() || static_cast<std::int64_t>(types.size()) != c.num_hidden_layers)
       f.fail("layer_types must name the type of each of the " +
              std::to_string(c.num_hidden_layers) + " layers");
-    for (const Json& type : types) {
+    for (std::size_t layer = 0; layer < types.size(); ++layer) {
+      const Json& type = types[layer];
       if (type != "full_attention" && type != "sliding_attention")
         f.fail("layer_types: " + type.dump() +
                " is not supported (full_attention, sliding_attention)");
-      windowed_layers |= type == "sliding_attention";
+      windowed[layer] = type == "sliding_attention";
     }
-    if (windowed_layers && !window)
+    if (!window && std::find(windowed.begin(), windowed.end(), true) != windowed.end())
       f.fail(
           "layer_types names sliding_attention layers, but no sliding window applies "
           "(use_sliding_window is false)");
@@ -267,9 +270,12 @@ void parse_sliding_window(const Fields& f, const Architecture& family, ModelConf
         f.fail("max_window_layers must be a whole number of layers, got " + v.dump());
       first = v.get<std::int64_t>();
     }
-    windowed_layers = first < c.num_hidden_layers;
+    for (std::int64_t layer = first; layer < c.num_hidden_layers; ++layer)
+      windowed[static_cast<std::size_t>(layer)] = true;
   }
-  if (window && windowed_layers) c.sliding_window = window;
+  if (!window || std::find(windowed.begin(), windowed.end(), true) == windowed.end()) return;
+  c.sliding_window = window;
+  c.windowed_layers = std::move(windowed);
 }
 
 // num_experts (transformers 5 writes num_local_experts for both families and reads either),
@@ -399,17 +405,6 @@ bool ModelConfig::has_sparse_layers() const {
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& origin) {
   return parse(parse_json_text(json_text, origin), origin);
-}
-
-void check_prompts_fit(const ModelConfig& c, std::int64_t longest_prompt) {
-  // A query attends to keys fewer than `window` positions back: a prompt of `window` tokens
-  // still sees all of itself.
-  if (c.sliding_window && longest_prompt > *c.sliding_window)
-    throw InputError(c.origin + ": sliding_window " + std::to_string(*c.sliding_window) +
-                     " with prompts up to " + std::to_string(longest_prompt) +
-                     " tokens is not supported (sliding-window attention is not implemented; "
-                     "prompts within the window are exact: --max-seq-len " +
-                     std::to_string(*c.sliding_window) + " keeps them there)");
 }
 
 ModelConfig load_model_config(const std::filesystem::path& model_dir) {

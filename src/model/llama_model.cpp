@@ -124,8 +124,13 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
   };
   const torch::Tensor q_rows = grid(q);
   torch::Tensor k_rows = grid(k), v_rows = grid(v);
+  // A window bites only where a query's span outgrows it; until then the causal paths are
+  // exact and keep the fused kernels.
+  const std::int64_t offset = prefix ? prefix->length : 0;
+  const std::optional<std::int64_t> window = config_.window(static_cast<std::int64_t>(layer));
+  const bool banded = window && offset + rows.width > *window;
   torch::Tensor out;  // [1, heads, N, E]
-  if (prefix && split_prefix_attention_) {
+  if (prefix && split_prefix_attention_ && !banded) {
     try {
       out = prefix_attention(q, q_rows, widen(k_rows), widen(v_rows), rows,
                              widen(prefix->keys[layer]), widen(prefix->values[layer]), scale);
@@ -144,11 +149,17 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
   if (!out.defined()) {
     const std::int64_t b = rows.count, t = rows.width;
     torch::Tensor visible;
+    if (prefix || banded) {
+      // Query i of a row sits at offset + i and key c at c (the prefix first, then the row's own
+      // tokens): it sees keys up to itself, and within the window the last `window` of them, as
+      // transformers' sliding-window mask (q - window < k <= q).
+      auto options = torch::TensorOptions().dtype(torch::kInt64).device(x.device());
+      const torch::Tensor query = torch::arange(offset, offset + t, options).unsqueeze(1);
+      const torch::Tensor key = torch::arange(offset + t, options).unsqueeze(0);
+      visible = key <= query;
+      if (banded) visible = visible.logical_and(key > query - *window);
+    }
     if (prefix) {
-      const std::int64_t p = prefix->length;
-      // A continuation token sees the whole prefix and its own past.
-      auto options = torch::TensorOptions().dtype(torch::kBool).device(x.device());
-      visible = torch::cat({torch::ones({t, p}, options), torch::ones({t, t}, options).tril()}, 1);
       k_rows = torch::cat({prefix->keys[layer].expand({b, -1, -1, -1}), k_rows}, 2);
       v_rows = torch::cat({prefix->values[layer].expand({b, -1, -1, -1}), v_rows}, 2);
     }

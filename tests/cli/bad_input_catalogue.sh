@@ -100,8 +100,10 @@ edit_config c8 "c['attn_logit_softcapping'] = 30.0"
 run_model c8 "an unknown config field" "$tmp/c8/config.json: field 'attn_logit_softcapping' \\(30.0\\) is unknown"
 edit_config c9 "c['hidden_act'] = 'gelu'"
 run_model c9 "an activation not implemented" "$tmp/c9/config.json: hidden_act \"gelu\" is not supported"
-edit_config c10 "[c.pop(k) for k in ('attention_bias', 'mlp_bias', 'pretraining_tp')]; c.update(architectures=['MistralForCausalLM'], model_type='mistral', sliding_window=64)"
-run_model c10 "a sliding window shorter than the prompts" "$tmp/c10/config.json: sliding_window 64 with prompts up to [0-9]+ tokens is not supported"
+edit_config c10 "c.update(architectures=['DeepseekV3ForCausalLM'], model_type='deepseek_v3', kv_lora_rank=512)"
+run_model c10 "a family not implemented (DeepSeek's MLA)" "$tmp/c10/config.json: architecture 'DeepseekV3ForCausalLM' is not supported \\(supported: LlamaForCausalLM, "
+edit_config c12 "c['quantization_config'] = {'quant_method': 'fp8', 'fmt': 'e4m3', 'weight_block_size': [128, 128]}"
+run_model c12 "fp8 block-scaled weights" "$tmp/c12/config.json: quantization_config: quantized checkpoints are not supported"
 edit_config c11 "c['rope_parameters'] = {'rope_type': 'yarn', 'factor': 4.0}"
 run_model c11 "a rope type not implemented" "$tmp/c11/config.json: rope scaling type 'yarn' is not supported"
 refuse "a subject the synthetic workload lacks" "--subjects: no subject astrology in the synthetic workload" --model "$model" --synthetic-data --subjects astrology --out "$out"
@@ -202,4 +204,4 @@ refuse "partial results of another run" "$partial/attempt-0000.dp-0000.bin: belo
 [ -f "$partial/attempt-0000.dp-0000.bin" ] || { failed=$((failed + 1)); echo "FAIL a refused partial file was removed"; }
 
 echo "bad-input catalogue: $cases cases, $failed failed"
-[ "$cases" -ge 64 ] && [ "$failed" -eq 0 ]
+[ "$cases" -ge 65 ] && [ "$failed" -eq 0 ]

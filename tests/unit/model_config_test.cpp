@@ -90,7 +90,7 @@ TEST(ModelConfig, Qwen3DefaultsQkNormsAndAttentionBias) {
       refusal("{\"architectures\": [\"Qwen2ForCausalLM\"], \"attention_bias\": true, " + base + "}")
           .find("field 'attention_bias' (true) is not a field of Qwen2ForCausalLM"),
       std::string::npos);
-  // A window in chosen layers, as Qwen2's: refused only where prompts outrun it.
+  // A window in chosen layers, as Qwen2's.
   const ModelConfig windowed = parse_model_config(
       "{\"architectures\": [\"Qwen3ForCausalLM\"], \"use_sliding_window\": true, "
       "\"sliding_window\": 512, \"max_window_layers\": 20, " +
@@ -624,23 +624,17 @@ TEST(ConfigFields, AbsentShapesTakeTransformersDefaultsPerArchitecture) {
   EXPECT_EQ(q.max_position_embeddings, 32768);
 }
 
-TEST(ConfigFields, MistralsSlidingWindowRunsOnlyOnPromptsThatFitIt) {
+TEST(ConfigFields, MistralsSlidingWindowCoversEveryLayer) {
   Json c = mistral_config();
   c["sliding_window"] = nullptr;
-  EXPECT_FALSE(parse_model_config(c.dump(), "m").sliding_window);
+  const ModelConfig full = parse_model_config(c.dump(), "m");
+  EXPECT_FALSE(full.sliding_window);
+  EXPECT_FALSE(full.window(0));
   c["sliding_window"] = 64;
   const ModelConfig m = parse_model_config(c.dump(), "/ckpt/mistral/config.json");
   ASSERT_TRUE(m.sliding_window);
-  EXPECT_NO_THROW(check_prompts_fit(m, 64)) << "a prompt of the window's length sees all of itself";
-  try {
-    check_prompts_fit(m, 65);
-    FAIL() << "a prompt beyond the window ran";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("/ckpt/mistral/config.json: sliding_window 64 with "
-                                         "prompts up to 65 tokens is not supported"),
-              std::string::npos)
-        << e.what();
-  }
+  EXPECT_EQ(m.windowed_layers, (std::vector<bool>{true, true}));
+  EXPECT_EQ(m.window(1), 64);
   c["sliding_window"] = 0;
   EXPECT_NE(config_refusal(c).find("sliding_window must be positive"), std::string::npos);
 }
@@ -655,8 +649,12 @@ TEST(ConfigFields, Qwen2sWindowNeedsUseSlidingWindowAndAWindowedLayer) {
   EXPECT_FALSE(parse_model_config(c.dump(), "q").sliding_window);
   c["max_window_layers"] = 1;
   EXPECT_EQ(parse_model_config(c.dump(), "q").sliding_window, 32);
+  EXPECT_FALSE(parse_model_config(c.dump(), "q").window(0)) << "below max_window_layers";
+  EXPECT_EQ(parse_model_config(c.dump(), "q").window(1), 32);
   c["layer_types"] = {"full_attention", "full_attention"};
   EXPECT_FALSE(parse_model_config(c.dump(), "q").sliding_window) << "layer_types decides";
+  c["layer_types"] = {"sliding_attention", "full_attention"};
+  EXPECT_EQ(parse_model_config(c.dump(), "q").windowed_layers, (std::vector<bool>{true, false}));
   c["layer_types"] = {"full_attention", "sliding_attention"};
   EXPECT_EQ(parse_model_config(c.dump(), "q").sliding_window, 32);
   c.erase("sliding_window");

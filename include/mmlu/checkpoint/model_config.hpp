@@ -48,15 +48,21 @@ struct ModelConfig {
   bool attention_bias = false;  // q/k/v carry a bias (Qwen2 always does)
   bool output_bias = false;     // o carries one too (attention_bias of Llama, Qwen3)
   bool qk_norm = false;         // per-head RMSNorm of q and k before rotary (Qwen3)
-  // Some layers attend only to this many preceding tokens (Mistral; Qwen2 with
-  // use_sliding_window). Not implemented: such a model runs only on prompts that fit in it.
+  // Some layers attend only to the last sliding_window tokens, their own included (Mistral,
+  // Mixtral; Qwen2, Qwen3 and Qwen3-MoE with use_sliding_window): those windowed_layers marks.
   std::optional<std::int64_t> sliding_window;
+  std::vector<bool> windowed_layers;  // per layer, when sliding_window is set
   DType torch_dtype = DType::kFloat32;
   ExpertConfig experts;
 
   std::int64_t q_size() const { return num_attention_heads * head_dim; }
   bool sparse_layer(std::int64_t layer) const {
     return experts.count > 0 && experts.sparse_layers.at(static_cast<std::size_t>(layer));
+  }
+  // The keys a query of `layer` sees: a window, or every earlier one (nullopt).
+  std::optional<std::int64_t> window(std::int64_t layer) const {
+    if (!sliding_window || !windowed_layers.at(static_cast<std::size_t>(layer))) return {};
+    return sliding_window;
   }
   bool has_dense_layers() const;
   bool has_sparse_layers() const;
@@ -75,10 +81,5 @@ ModelConfig load_model_config(const std::filesystem::path& model_dir);
 
 // Same rules on an in-memory JSON text; `origin` names it in errors.
 ModelConfig parse_model_config(const std::string& json_text, const std::string& origin);
-
-// Settings that matter only beyond some prompt length: an InputError naming the field when the
-// longest prompt reaches past them ("config.json: sliding_window 4096 with prompts up to 5120
-// tokens is not supported ..."); within them they change nothing, and the run goes on.
-void check_prompts_fit(const ModelConfig& config, std::int64_t longest_prompt);
 
 }  // namespace mmlu

@@ -1,8 +1,8 @@
 #pragma once
 // The Llama-family forward pass (Llama 1/2/3, Mistral, Qwen2, Qwen3, Qwen3-MoE, Mixtral) on one
 // tensor-parallel rank, as Hugging Face transformers computes it: RMSNorm in fp32, rotary in the
-// rotate_half layout, causal attention through scaled_dot_product_attention, SiLU-gated MLP or a
-// mixture of such experts. It returns
+// rotate_half layout, causal attention (within a sliding window where the layer has one) through
+// scaled_dot_product_attention, SiLU-gated MLP or a mixture of such experts. It returns
 // log-probabilities only at the positions asked for, never tokens x vocabulary for a batch.
 #include <torch/types.h>
 
