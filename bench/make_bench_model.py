@@ -3,12 +3,13 @@
 tokenizer (configs/embedded/model), so mmlu_eval and the transformers reference run the same model
 on the same data. Not committed: about 400 MB in fp32.
 
-Families (--family): llama (the default: 16 layers of 768, 12 heads), mixtral (8 layers of 512,
+Families (--family): llama (the default: 16 layers of 768, 12 heads), gemma2 (12 layers of 768,
+12 heads, transformers' soft caps, a 128-token window on every second layer), mixtral (8 layers of 512,
 8 experts of 1024, top 2), qwen3_moe (8 layers of 512, 32 experts of 256, top 4 rescaled, q/k
 norms). The mixtures hold ~100M parameters in their experts, of which a token uses a quarter
 (Mixtral) or an eighth (Qwen3-MoE).
 
-Usage: .venv/bin/python bench/make_bench_model.py OUT_DIR [--family llama|mixtral|qwen3_moe]
+Usage: .venv/bin/python bench/make_bench_model.py OUT_DIR [--family llama|gemma2|mixtral|qwen3_moe]
 """
 import argparse
 import shutil
@@ -33,6 +34,11 @@ def config(family, tokenizer):
                                           num_hidden_layers=8, num_attention_heads=8,
                                           num_key_value_heads=2, num_local_experts=8,
                                           num_experts_per_tok=2, **common)
+    if family == "gemma2":
+        return transformers.Gemma2Config(hidden_size=768, intermediate_size=2048,
+                                         num_hidden_layers=12, num_attention_heads=12,
+                                         num_key_value_heads=4, head_dim=64,
+                                         query_pre_attn_scalar=64, sliding_window=128, **common)
     if family == "qwen3_moe":
         return transformers.Qwen3MoeConfig(hidden_size=512, intermediate_size=1024,
                                            num_hidden_layers=8, num_attention_heads=8,

@@ -6,6 +6,10 @@ namespace mmlu {
 namespace {
 
 constexpr unsigned kAll = kAllArchitectures;
+// The language models: not the fields of a multimodal wrapper's own config (its language model's
+// are in text_config).
+constexpr unsigned kText = kAllArchitectures & ~kGemma3Bit;
+constexpr unsigned kGemma = kGemma2Bit | kGemma3TextBit;
 constexpr FieldUse kRead = FieldUse::kRead;
 constexpr FieldUse kInert = FieldUse::kInert;
 
@@ -16,37 +20,54 @@ constexpr std::string_view kExport = "what transformers returns or how it export
 
 // Fields as transformers 5 defines them for these architectures (configuration_llama.py,
 // configuration_mistral.py, configuration_qwen2.py, configuration_qwen3.py,
-// configuration_qwen3_moe.py, configuration_mixtral.py, configuration_utils.py), and the older
+// configuration_qwen3_moe.py, configuration_mixtral.py, configuration_gemma2.py,
+// configuration_utils.py), and the older
 // spellings checkpoints still carry (rope_scaling, rope_theta, torch_dtype).
 constexpr ConfigField kFields[] = {
     // What the model is, and its shape.
     {"architectures", kAll, kRead, ""},
     {"model_type", kAll, kRead, ""},
-    {"vocab_size", kAll, kRead, ""},
-    {"hidden_size", kAll, kRead, ""},
-    {"intermediate_size", kAll, kRead, ""},
-    {"num_hidden_layers", kAll, kRead, ""},
-    {"num_attention_heads", kAll, kRead, ""},
-    {"num_key_value_heads", kAll, kRead, ""},
-    {"head_dim", kAll, kRead, ""},
-    {"max_position_embeddings", kAll, kRead, ""},
+    {"vocab_size", kText, kRead, ""},
+    {"hidden_size", kText, kRead, ""},
+    {"intermediate_size", kText, kRead, ""},
+    {"num_hidden_layers", kText, kRead, ""},
+    {"num_attention_heads", kText, kRead, ""},
+    {"num_key_value_heads", kText, kRead, ""},
+    {"head_dim", kText, kRead, ""},
+    {"max_position_embeddings", kText, kRead, ""},
     {"tie_word_embeddings", kAll, kRead, ""},
     {"torch_dtype", kAll, kRead, ""},
     {"dtype", kAll, kRead, ""},
     // The forward pass.
-    {"rms_norm_eps", kAll, kRead, ""},
-    {"hidden_act", kAll, kRead, "silu (or its alias swish) only"},
-    {"rope_theta", kAll, kRead, ""},
-    {"rope_scaling", kAll, kRead, "default, linear, dynamic, llama3"},
-    {"rope_parameters", kAll, kRead, "default, linear, dynamic, llama3"},
-    {"partial_rotary_factor", kAll, kRead, "1.0 only"},
-    {"attention_bias", kLlamaBit | kQwen3Bit | kQwen3MoeBit, kRead, "q, k, v and o biases"},
+    {"rms_norm_eps", kText, kRead, ""},
+    {"hidden_act", kText & ~kGemma, kRead, "silu (or its alias swish), gelu, gelu_pytorch_tanh"},
+    {"hidden_activation", kGemma, kRead, "silu (or its alias swish), gelu, gelu_pytorch_tanh"},
+    {"rope_theta", kText, kRead, ""},
+    {"rope_scaling", kText, kRead, "default, linear, dynamic, llama3"},
+    {"rope_parameters", kText, kRead, "default, linear, dynamic, llama3"},
+    {"rope_local_base_freq", kGemma3TextBit, kRead, ""},
+    {"partial_rotary_factor", kText, kRead, "1.0 only"},
+    {"attention_bias", kLlamaBit | kQwen3Bit | kQwen3MoeBit | kGemma, kRead,
+     "q, k, v and o biases"},
     {"mlp_bias", kLlamaBit, kRead, "false only"},
-    {"sliding_window", kMistralBit | kQwen2Bit | kQwen3Bit | kQwen3MoeBit | kMixtralBit, kRead,
-     "runs only when every prompt fits in the window"},
+    {"sliding_window", kMistralBit | kQwen2Bit | kQwen3Bit | kQwen3MoeBit | kMixtralBit | kGemma,
+     kRead, ""},
     {"use_sliding_window", kQwen2Bit | kQwen3Bit | kQwen3MoeBit, kRead, ""},
     {"max_window_layers", kQwen2Bit | kQwen3Bit, kRead, ""},
-    {"layer_types", kQwen2Bit | kQwen3Bit, kRead, "full_attention, sliding_attention"},
+    {"layer_types", kQwen2Bit | kQwen3Bit | kGemma, kRead, "full_attention, sliding_attention"},
+    {"sliding_window_pattern", kGemma3TextBit, kRead, ""},
+    // Gemma's block.
+    {"query_pre_attn_scalar", kGemma, kRead, ""},
+    {"attn_logit_softcapping", kGemma, kRead, ""},
+    {"final_logit_softcapping", kGemma, kRead, ""},
+    {"use_bidirectional_attention", kGemma, kRead, "false only"},
+    // A multimodal checkpoint of which the language model runs.
+    {"text_config", kGemma3Bit, kRead, "read as the language model's config.json"},
+    {"vision_config", kGemma3Bit, kInert, "the vision tower is not loaded: text only"},
+    {"mm_tokens_per_image", kGemma3Bit, kInert, "images only"},
+    {"boi_token_index", kGemma3Bit, kInert, kTokenIds},
+    {"eoi_token_index", kGemma3Bit, kInert, kTokenIds},
+    {"image_token_index", kGemma3Bit, kInert, kTokenIds},
     // Mixtures of experts.
     {"num_experts", kQwen3MoeBit | kMixtralBit, kRead, ""},
     {"num_local_experts", kQwen3MoeBit | kMixtralBit, kRead, ""},
@@ -62,6 +83,8 @@ constexpr ConfigField kFields[] = {
     {"max_window_layers", kQwen3MoeBit, kInert,
      "transformers' Qwen3-MoE does not read it: use_sliding_window covers every layer"},
     {"router_jitter_noise", kMixtralBit, kInert, "noise in training only"},
+    {"hidden_act", kGemma, kInert, "transformers' Gemma reads hidden_activation"},
+    {"cache_implementation", kAll, kInert, kGeneration},
     {"output_router_logits", kQwen3MoeBit | kMixtralBit, kInert, "a training loss"},
     {"router_aux_loss_coef", kQwen3MoeBit | kMixtralBit, kInert, "a training loss"},
     {"attention_dropout", kAll, kInert, "dropout is off in evaluation"},

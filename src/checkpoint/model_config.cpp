@@ -140,60 +140,95 @@ void check_full_rotation(const Fields& f, const Json& object, const char* where)
            " is not supported (rotary embeddings over whole heads only: 1.0)");
 }
 
-// rope_scaling (older configs) or rope_parameters (newer ones, which also carry rope_theta). As
-// in transformers, a non-empty rope_scaling wins over rope_parameters.
-void parse_rope(const Fields& f, double default_theta, ModelConfig& c) {
-  const Json& j = f.json();
-  const Json* rope = nullptr;
-  const char* name = "rope_parameters";
-  if (f.has("rope_scaling") && !(j["rope_scaling"].is_object() && j["rope_scaling"].empty())) {
-    rope = &j["rope_scaling"];
-    name = "rope_scaling";
-  } else if (f.has("rope_parameters")) {
-    rope = &j["rope_parameters"];
-  }
-  c.rope_theta = f.number(j, "rope_theta", default_theta, kMinRopeTheta, kMaxRopeTheta);
-  check_full_rotation(f, j, "");
-  if (!rope) return;
-  if (!rope->is_object()) f.fail(std::string(name) + " must be an object");
-  c.rope_theta = f.number(*rope, "rope_theta", c.rope_theta, kMinRopeTheta, kMaxRopeTheta);
-  check_full_rotation(f, *rope, (std::string(name) + ".").c_str());
+// One rope object (rope_scaling, rope_parameters or one of Gemma 3's per-layer-type ones): its
+// rope_theta over `theta`, its type and factors into `s`.
+void parse_rope_object(const Fields& f, const Json& rope, const std::string& name,
+                       std::int64_t head_dim, double& theta, RopeScaling& s) {
+  if (!rope.is_object()) f.fail(name + " must be an object");
+  theta = f.number(rope, "rope_theta", theta, kMinRopeTheta, kMaxRopeTheta);
+  check_full_rotation(f, rope, (name + ".").c_str());
   std::string type;
   for (const char* key : {"rope_type", "type"})
-    if (rope->contains(key) && (*rope)[key].is_string()) {
-      type = (*rope)[key].get<std::string>();
+    if (rope.contains(key) && rope[key].is_string()) {
+      type = rope[key].get<std::string>();
       break;
     }
   if (type.empty()) type = "default";
   if (type != "default" && type != "linear" && type != "dynamic" && type != "llama3")
     f.fail("rope scaling type '" + type +
            "' is not supported (supported: linear, dynamic, llama3)");
-  for (const auto& [key, value] : rope->items())
+  for (const auto& [key, value] : rope.items())
     if (!value.is_null() && !rope_field_known(type, key))
-      f.fail(std::string(name) + "." + key + " is not supported with rope type '" + type +
-             "' (transformers' " + type + " rope does not read it, or it is not implemented)");
+      f.fail(name + "." + key + " is not supported with rope type '" + type + "' (transformers' " +
+             type + " rope does not read it, or it is not implemented)");
   if (type == "default") return;
-  RopeScaling& s = c.rope_scaling;
   s.type = type;
-  s.factor = f.number(*rope, "factor", 0.0, kMinRopeFactor, kMaxRopeFactor);
+  s.factor = f.number(rope, "factor", 0.0, kMinRopeFactor, kMaxRopeFactor);
   if (s.factor == 0.0) f.fail("rope scaling '" + type + "' needs a factor");
   // The dynamic base grows as ratio ** (head_dim / (head_dim - 2)), as in HF.
-  if (type == "dynamic" && c.head_dim <= 2)
-    f.fail("rope scaling 'dynamic' needs head_dim above 2, got " + std::to_string(c.head_dim));
+  if (type == "dynamic" && head_dim <= 2)
+    f.fail("rope scaling 'dynamic' needs head_dim above 2, got " + std::to_string(head_dim));
   if (type == "llama3") {
-    s.low_freq_factor = f.number(*rope, "low_freq_factor", 1.0, kMinRopeFactor, kMaxRopeFactor);
-    s.high_freq_factor = f.number(*rope, "high_freq_factor", 4.0, kMinRopeFactor, kMaxRopeFactor);
+    s.low_freq_factor = f.number(rope, "low_freq_factor", 1.0, kMinRopeFactor, kMaxRopeFactor);
+    s.high_freq_factor = f.number(rope, "high_freq_factor", 4.0, kMinRopeFactor, kMaxRopeFactor);
     // The band between the two is interpolated over high - low: equal factors divide by zero.
     if (!(s.high_freq_factor > s.low_freq_factor))
       f.fail("high_freq_factor (" + show(s.high_freq_factor) +
              ") must be greater than low_freq_factor (" + show(s.low_freq_factor) + ")");
-    double original = f.number(*rope, "original_max_position_embeddings", 0.0, 1.0,
+    double original = f.number(rope, "original_max_position_embeddings", 0.0, 1.0,
                                static_cast<double>(kMaxPositions));
     if (original == 0.0) f.fail("rope scaling 'llama3' needs original_max_position_embeddings");
     if (original != std::floor(original))
       f.fail("original_max_position_embeddings must be a whole number, got " + show(original));
     s.original_max_position_embeddings = static_cast<std::int64_t>(original);
   }
+}
+
+bool non_empty_rope_scaling(const Fields& f) {
+  const Json& j = f.json();
+  return f.has("rope_scaling") && !(j["rope_scaling"].is_object() && j["rope_scaling"].empty());
+}
+
+// Gemma 3 rotates global and sliding layers differently. transformers 5 writes rope_parameters
+// as {"full_attention": {...}, "sliding_attention": {...}}; older configs give rope_theta,
+// rope_local_base_freq (the sliding layers' base) and rope_scaling (the global layers').
+void parse_gemma3_rope(const Fields& f, ModelConfig& c) {
+  const Json& j = f.json();
+  ModelConfig::LocalRope local;
+  local.theta = f.number(j, "rope_local_base_freq", 10000.0, kMinRopeTheta, kMaxRopeTheta);
+  if (f.has("rope_parameters")) {
+    const Json& rope = j["rope_parameters"];
+    if (!rope.is_object()) f.fail("rope_parameters must be an object");
+    for (const auto& [key, value] : rope.items())
+      if (key != "full_attention" && key != "sliding_attention")
+        f.fail("rope_parameters." + key +
+               " is not supported (Gemma 3 names full_attention and sliding_attention)");
+    if (rope.contains("full_attention"))
+      parse_rope_object(f, rope["full_attention"], "rope_parameters.full_attention", c.head_dim,
+                        c.rope_theta, c.rope_scaling);
+    if (rope.contains("sliding_attention"))
+      parse_rope_object(f, rope["sliding_attention"], "rope_parameters.sliding_attention",
+                        c.head_dim, local.theta, local.scaling);
+  }
+  if (non_empty_rope_scaling(f))
+    parse_rope_object(f, j["rope_scaling"], "rope_scaling", c.head_dim, c.rope_theta,
+                      c.rope_scaling);
+  c.local_rope = local;
+}
+
+// rope_scaling (older configs) or rope_parameters (newer ones, which also carry rope_theta). As
+// in transformers, a non-empty rope_scaling wins over rope_parameters.
+void parse_rope(const Fields& f, const Architecture& family, ModelConfig& c) {
+  const Json& j = f.json();
+  c.rope_theta = f.number(j, "rope_theta", family.default_rope_theta, kMinRopeTheta, kMaxRopeTheta);
+  check_full_rotation(f, j, "");
+  if (family.gemma.local_rope) return parse_gemma3_rope(f, c);
+  if (non_empty_rope_scaling(f))
+    parse_rope_object(f, j["rope_scaling"], "rope_scaling", c.head_dim, c.rope_theta,
+                      c.rope_scaling);
+  else if (f.has("rope_parameters"))
+    parse_rope_object(f, j["rope_parameters"], "rope_parameters", c.head_dim, c.rope_theta,
+                      c.rope_scaling);
 }
 
 DType dtype_of(const Fields& f) {
@@ -210,15 +245,45 @@ DType dtype_of(const Fields& f) {
   return DType::kFloat32;
 }
 
+// transformers' ACT2FN names the MLP's gate activation; the family says which field holds it.
+Activation activation_of(const Fields& f, const Architecture& family) {
+  const std::string field(family.activation_field);
+  if (!f.has(field.c_str())) {
+    if (family.default_activation == "gelu_pytorch_tanh") return Activation::kGeluTanh;
+    return Activation::kSilu;
+  }
+  const Json& act = f.json()[field];
+  if (act == "silu" || act == "swish") return Activation::kSilu;
+  if (act == "gelu") return Activation::kGelu;
+  if (act == "gelu_pytorch_tanh") return Activation::kGeluTanh;
+  f.fail(field + " " + act.dump() +
+         " is not supported (silu or its alias swish, gelu, gelu_pytorch_tanh)");
+}
+
+// A soft cap: absent takes the family's default, null (as transformers reads it) none.
+double softcap(const Fields& f, const char* key, double fallback) {
+  if (f.json().contains(key) && f.json()[key].is_null()) return 0;
+  return f.number(f.json(), key, fallback, 0.0, 1e9);
+}
+
+// Gemma's block: (1 + w) norms, sandwich norms, the scaled embedding, query_pre_attn_scalar and
+// the soft caps (architectures.hpp GemmaTraits).
+void parse_gemma(const Fields& f, const GemmaTraits& gemma, ModelConfig& c) {
+  if (!gemma.present) return;
+  c.norm_adds_one = true;
+  c.sandwich_norms = true;
+  c.embedding_scale = std::sqrt(static_cast<double>(c.hidden_size));
+  c.attention_scale = 1.0 / std::sqrt(f.number(f.json(), "query_pre_attn_scalar",
+                                               gemma.default_query_pre_attn_scalar, 0.0, 1e9));
+  c.attn_softcap = softcap(f, "attn_logit_softcapping", gemma.default_attn_softcap);
+  c.final_softcap = softcap(f, "final_logit_softcapping", gemma.default_final_softcap);
+  if (f.flag("use_bidirectional_attention", false))
+    f.fail("use_bidirectional_attention true is not supported (causal attention only)");
+}
+
 // Fields read only to make sure they ask for nothing the forward pass lacks.
 void check_implemented_values(const Fields& f, const ModelConfig& c) {
   const Json& j = f.json();
-  if (f.has("hidden_act")) {
-    // transformers maps both names to SiLU, the MLP's activation here.
-    const Json& act = j["hidden_act"];
-    if (!act.is_string() || (act != "silu" && act != "swish"))
-      f.fail("hidden_act " + act.dump() + " is not supported (the MLP implements silu only)");
-  }
   if (f.flag("mlp_bias", false))
     f.fail("mlp_bias true is not supported (the MLP's projections carry no bias here)");
   if (f.has("quantization_config"))
@@ -237,16 +302,28 @@ void parse_sliding_window(const Fields& f, const Architecture& family, ModelConf
   const Json& j = f.json();
   if (family.window == SlidingWindow::kNone) return;
   const bool selected = family.window == SlidingWindow::kQwenSelectedLayers;
-  // Qwen's window applies only with use_sliding_window, and is 4096 unless given.
-  const bool enabled = family.window == SlidingWindow::kEveryLayer
-                           ? f.has("sliding_window")
-                           : f.flag("use_sliding_window", false);
+  const bool typed = family.window == SlidingWindow::kLayerTypes;
+  // Qwen's window applies only with use_sliding_window; Qwen's and Gemma's are 4096 unless given
+  // (null, as transformers reads it, is no window).
+  const bool enabled = family.window == SlidingWindow::kEveryLayer ? f.has("sliding_window")
+                       : typed ? !(j.contains("sliding_window") && j["sliding_window"].is_null())
+                               : f.flag("use_sliding_window", false);
   std::optional<std::int64_t> window;
-  if (enabled)
+  if (enabled && !(j.contains("sliding_window") && j["sliding_window"].is_null()))
     window = f.has("sliding_window") ? f.positive_int("sliding_window", kMaxPositions) : 4096;
-  // Mistral's, Mixtral's and Qwen3-MoE's cover every layer.
+  // Mistral's, Mixtral's and Qwen3-MoE's cover every layer; Gemma's every second one by default
+  // (layers 0, 2, 4, ...).
   std::vector<bool> windowed(static_cast<std::size_t>(c.num_hidden_layers), !selected);
-  if (selected && f.has("layer_types")) {
+  if (typed) {
+    // transformers' Gemma 3 takes the pattern from sliding_window_pattern where given.
+    const std::int64_t pattern =
+        family.gemma.local_rope
+            ? f.positive_int("sliding_window_pattern", kMaxLayers, family.window_pattern)
+            : family.window_pattern;
+    for (std::size_t layer = 0; layer < windowed.size(); ++layer)
+      windowed[layer] = (static_cast<std::int64_t>(layer) + 1) % pattern != 0;
+  }
+  if ((selected || typed) && f.has("layer_types")) {
     const Json& types = j["layer_types"];
     if (!types.is_array() || static_cast<std::int64_t>(types.size()) != c.num_hidden_layers)
       f.fail("layer_types must name the type of each of the " +
@@ -261,7 +338,10 @@ void parse_sliding_window(const Fields& f, const Architecture& family, ModelConf
     if (!window && std::find(windowed.begin(), windowed.end(), true) != windowed.end())
       f.fail(
           "layer_types names sliding_attention layers, but no sliding window applies "
-          "(use_sliding_window is false)");
+          "(use_sliding_window is false or sliding_window null)");
+  } else if (typed && !window &&
+             std::find(windowed.begin(), windowed.end(), true) != windowed.end()) {
+    f.fail("sliding_window null leaves the sliding_attention layers without a window");
   } else if (selected && window) {
     std::int64_t first = 28;
     if (f.has("max_window_layers")) {
@@ -331,12 +411,50 @@ void parse_experts(const Fields& f, const ExpertLayout& layout, ModelConfig& c) 
   }
 }
 
+ModelConfig parse(const Json& json, const std::string& origin);
+
+// A multimodal checkpoint run as its language model: text_config is that model's config.json
+// (its family named by the wrapper's row), the wrapper's own fields are checked like any, and the
+// dtype and embedding tie may be given at either level.
+ModelConfig parse_language_model_of(const Fields& f, const Architecture& wrapper,
+                                    const std::string& origin) {
+  const Json& j = f.json();
+  check_known_fields(j, std::string(wrapper.name), origin);
+  if (!f.has("text_config") || !j["text_config"].is_object())
+    f.fail("text_config must be an object: the language model's configuration");
+  Json text = j["text_config"];
+  const Architecture* family = find_architecture(wrapper.wrapper.text_architecture);
+  if (text.contains("model_type") && text["model_type"] != family->model_type)
+    f.fail("text_config.model_type " + text["model_type"].dump() + " is not " +
+           std::string(wrapper.name) + "'s language model (" + std::string(family->model_type) +
+           ")");
+  text["architectures"] = Json::array({std::string(family->name)});
+  for (const char* key : {"dtype", "torch_dtype"})
+    if (f.has(key) && !text.contains(key)) text[key] = j[key];
+  if (f.has("tie_word_embeddings")) {
+    if (text.contains("tie_word_embeddings") &&
+        text["tie_word_embeddings"] != j["tie_word_embeddings"])
+      f.fail("tie_word_embeddings " + j["tie_word_embeddings"].dump() +
+             " disagrees with text_config.tie_word_embeddings " +
+             text["tie_word_embeddings"].dump());
+    text["tie_word_embeddings"] = j["tie_word_embeddings"];
+  }
+  ModelConfig c = parse(text, origin + " text_config");
+  check_implemented_values(f, c);  // the wrapper's own quantization_config, pruned_heads
+  c.origin = origin;
+  c.tensor_prefix = wrapper.wrapper.prefix;
+  for (std::string_view unused : wrapper.wrapper.unused_prefixes)
+    if (!unused.empty()) c.unused_tensor_prefixes.emplace_back(unused);
+  return c;
+}
+
 ModelConfig parse(const Json& json, const std::string& origin) {
   if (!json.is_object()) throw InputError(origin + ": expected a JSON object");
   Fields f(json, origin);
   ModelConfig c;
   c.origin = origin;
   const Architecture& family = architecture_of(f);
+  if (!family.wrapper.text_architecture.empty()) return parse_language_model_of(f, family, origin);
   c.architecture = family.name;
   check_known_fields(json, c.architecture, origin);
   c.vocab_size = f.positive_int("vocab_size", kMaxVocab);
@@ -370,14 +488,16 @@ ModelConfig parse(const Json& json, const std::string& origin) {
   c.max_position_embeddings =
       f.positive_int("max_position_embeddings", kMaxPositions, family.default_max_positions);
   c.rms_norm_eps = f.number(json, "rms_norm_eps", 1e-6, 0.0, 1.0);
-  parse_rope(f, family.default_rope_theta, c);
-  c.tie_word_embeddings = f.flag("tie_word_embeddings", false);
+  parse_rope(f, family, c);
+  c.tie_word_embeddings = f.flag("tie_word_embeddings", family.default_tied);
   // Qwen2's q/k/v always carry a bias and its o_proj never; Llama's and Qwen3's attention_bias
   // is all four projections' (check_known_fields refuses the field elsewhere).
   const bool field = family.bias == AttentionBias::kFieldQkvo && f.flag("attention_bias", false);
   c.attention_bias = family.bias == AttentionBias::kQkv || field;
   c.output_bias = field;
   c.qk_norm = family.qk_norm;
+  c.activation = activation_of(f, family);
+  parse_gemma(f, family.gemma, c);
   check_implemented_values(f, c);
   parse_sliding_window(f, family, c);
   parse_experts(f, family.experts, c);

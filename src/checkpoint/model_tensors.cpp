@@ -1,5 +1,6 @@
 #include "mmlu/checkpoint/model_tensors.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "mmlu/checkpoint/architectures.hpp"
@@ -73,13 +74,22 @@ MlpTensors gated_mlp(const std::string& prefix, std::string_view gate, std::stri
 }  // namespace
 
 LayerTensors layer_tensors(const ModelConfig& c, std::int64_t layer) {
-  const std::string p = "model.layers." + std::to_string(layer) + ".";
+  const std::string p = c.tensor_prefix + "model.layers." + std::to_string(layer) + ".";
   const std::string a = p + "self_attn.";
   const std::int64_t h = c.hidden_size;
   const std::int64_t q = c.q_size(), kv = c.kv_size();
   LayerTensors l;
   l.input_norm = {p + "input_layernorm.weight", {h}, 0, Partition::kWhole};
-  l.post_attention_norm = {p + "post_attention_layernorm.weight", {h}, 0, Partition::kWhole};
+  auto norm = [&](const char* name) {
+    return TensorSpec{p + name + ".weight", {h}, 0, Partition::kWhole};
+  };
+  if (c.sandwich_norms) {
+    l.attention_output_norm = norm("post_attention_layernorm");
+    l.mlp_norm = norm("pre_feedforward_layernorm");
+    l.mlp_output_norm = norm("post_feedforward_layernorm");
+  } else {
+    l.mlp_norm = norm("post_attention_layernorm");
+  }
   l.q = {a + "q_proj.weight", {q, h}, kColumn, Partition::kQueryHeads};
   l.k = {a + "k_proj.weight", {kv, h}, kColumn, Partition::kKvHeads};
   l.v = {a + "v_proj.weight", {kv, h}, kColumn, Partition::kKvHeads};
@@ -111,7 +121,10 @@ LayerTensors layer_tensors(const ModelConfig& c, std::int64_t layer) {
 }
 
 std::vector<const TensorSpec*> LayerTensors::all() const {
-  std::vector<const TensorSpec*> out = {&input_norm, &post_attention_norm, &q, &k, &v};
+  std::vector<const TensorSpec*> out = {&input_norm, &mlp_norm};
+  for (const std::optional<TensorSpec>* t : {&attention_output_norm, &mlp_output_norm})
+    if (*t) out.push_back(&**t);
+  for (const TensorSpec* t : {&q, &k, &v}) out.push_back(t);
   for (const std::optional<TensorSpec>* t : {&q_bias, &k_bias, &v_bias, &q_norm, &k_norm})
     if (*t) out.push_back(&**t);
   out.push_back(&o);
@@ -134,10 +147,11 @@ std::vector<const TensorSpec*> OuterTensors::all() const {
 OuterTensors outer_tensors(const ModelConfig& c) {
   const std::int64_t h = c.hidden_size;
   OuterTensors t;
-  t.embed = {"model.embed_tokens.weight", {c.vocab_size, h}, 0, Partition::kVocabulary};
+  const std::string& p = c.tensor_prefix;
+  t.embed = {p + "model.embed_tokens.weight", {c.vocab_size, h}, 0, Partition::kVocabulary};
   if (!c.tie_word_embeddings)
-    t.lm_head = TensorSpec{"lm_head.weight", {c.vocab_size, h}, 0, Partition::kVocabulary};
-  t.final_norm = {"model.norm.weight", {h}, 0, Partition::kWhole};
+    t.lm_head = TensorSpec{p + "lm_head.weight", {c.vocab_size, h}, 0, Partition::kVocabulary};
+  t.final_norm = {p + "model.norm.weight", {h}, 0, Partition::kWhole};
   return t;
 }
 
@@ -157,7 +171,11 @@ void check_every_tensor_is_described(const Checkpoint& checkpoint, const ModelCo
   for_each_tensor(c, [&](const TensorSpec& t) { described.insert(t.name); });
   for (const std::string& name : checkpoint.names()) {
     if (described.count(name) || name.ends_with(".rotary_emb.inv_freq")) continue;
-    if (name == "lm_head.weight" && c.tie_word_embeddings) continue;
+    if (name == c.tensor_prefix + "lm_head.weight" && c.tie_word_embeddings) continue;
+    // A multimodal checkpoint's vision tower and projector: not the language model.
+    if (std::any_of(c.unused_tensor_prefixes.begin(), c.unused_tensor_prefixes.end(),
+                    [&](const std::string& prefix) { return name.starts_with(prefix); }))
+      continue;
     throw InputError(checkpoint.get(name).file->path().string() + ": tensor '" + name +
                      "' is not part of " + c.architecture + " as " + c.origin +
                      " describes it: what it would change is not implemented, so it is refused "

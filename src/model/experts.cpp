@@ -1,5 +1,6 @@
 #include "mmlu/model/experts.hpp"
 
+#include "mmlu/model/activation.hpp"
 #include "mmlu/util/error.hpp"
 
 namespace mmlu {
@@ -7,7 +8,7 @@ namespace mmlu {
 torch::Tensor mixture_of_experts(const torch::Tensor& x, const torch::Tensor& router,
                                  const std::vector<torch::Tensor>& gate_up,
                                  const std::vector<torch::Tensor>& down, const ExpertConfig& config,
-                                 Collectives& group) {
+                                 Activation activation, Collectives& group) {
   const std::int64_t experts = router.size(0), k = config.per_token;
   if (static_cast<std::int64_t>(gate_up.size()) != experts ||
       static_cast<std::int64_t>(down.size()) != experts)
@@ -37,7 +38,7 @@ torch::Tensor mixture_of_experts(const torch::Tensor& x, const torch::Tensor& ro
     const std::int64_t width = gate_up[e].size(0) / 2;
     torch::Tensor h = at::linear(in, gate_up[e]);
     torch::Tensor hidden = h.narrow(-1, 0, width);
-    at::silu_(hidden).mul_(h.narrow(-1, width, width));
+    activate_(hidden, activation).mul_(h.narrow(-1, width, width));
     torch::Tensor slot = out.narrow(0, start, count[e]);
     at::mm_out(slot, hidden, down[e].t());
     start += count[e];

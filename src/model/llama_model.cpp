@@ -1,8 +1,10 @@
 #include "mmlu/model/llama_model.hpp"
 
 #include <cmath>
+#include <limits>
 #include <tuple>
 
+#include "mmlu/model/activation.hpp"
 #include "mmlu/model/experts.hpp"
 #include "mmlu/model/parallel_layers.hpp"
 #include "mmlu/model/rope.hpp"
@@ -22,20 +24,32 @@ torch::Tensor to_device_async(const std::vector<std::int64_t>& values, torch::De
   return host.to(device, /*non_blocking=*/true);
 }
 
-const torch::Tensor& LlamaModel::inv_freq_for(std::int64_t seq_len) {
+const torch::Tensor& LlamaModel::inv_freq_for(std::int64_t seq_len, bool local) {
   // Dynamic scaling changes the frequencies beyond the trained context; everything else is one
   // tensor, kept on the device so no forward pass copies it from the host.
-  const bool dynamic =
-      config_.rope_scaling.type == "dynamic" && seq_len > config_.max_position_embeddings;
-  if (dynamic) {
-    dynamic_inv_freq_ = rope_inv_freq(config_, seq_len).to(device());
-    return dynamic_inv_freq_;
+  ModelConfig rope = config_;
+  if (local) {
+    rope.rope_theta = config_.local_rope->theta;
+    rope.rope_scaling = config_.local_rope->scaling;
   }
-  if (!inv_freq_.defined()) inv_freq_ = rope_inv_freq(config_, seq_len).to(device());
-  return inv_freq_;
+  const bool dynamic =
+      rope.rope_scaling.type == "dynamic" && seq_len > rope.max_position_embeddings;
+  if (dynamic) {
+    dynamic_inv_freq_[local] = rope_inv_freq(rope, seq_len).to(device());
+    return dynamic_inv_freq_[local];
+  }
+  if (!inv_freq_[local].defined()) inv_freq_[local] = rope_inv_freq(rope, seq_len).to(device());
+  return inv_freq_[local];
 }
 
 torch::Tensor LlamaModel::rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const {
+  if (config_.norm_adds_one) {
+    // Gemma's: normalise and scale by (1 + w) all in fp32, round to the input dtype once.
+    const torch::Tensor x32 = x.to(torch::kFloat32);
+    const torch::Tensor inv_rms =
+        x32.square().mean(-1, /*keepdim=*/true).add_(config_.rms_norm_eps).rsqrt_();
+    return (x32 * inv_rms).mul_(weight.to(torch::kFloat32) + 1.0).to(x.scalar_type());
+  }
   // HF's arithmetic (normalise in fp32, round to the input dtype, then scale) in three passes
   // over x instead of seven: the sum of squares accumulates in fp32 straight from x, and the
   // normalising product is computed in fp32 and rounded once, as it is written.
@@ -50,13 +64,13 @@ torch::Tensor LlamaModel::rms_norm(const torch::Tensor& x, const torch::Tensor& 
 torch::Tensor LlamaModel::mlp(const LayerWeights& w, const torch::Tensor& x) {
   if (w.router.defined())
     return mixture_of_experts(x, w.router, w.expert_gate_up, w.expert_down, config_.experts,
-                              group_);
+                              config_.activation, group_);
   // Gate and up from one matrix multiply; the product is written over the gate half, and the
   // down projection reads that half in place (a row stride of twice its width, no copy).
   const std::int64_t width = w.gate_up.size(0) / 2;
   torch::Tensor gate_up = column_parallel_linear(x, w.gate_up);
   torch::Tensor hidden = gate_up.narrow(-1, 0, width);
-  at::silu_(hidden).mul_(gate_up.narrow(-1, width, width));
+  activate_(hidden, config_.activation).mul_(gate_up.narrow(-1, width, width));
   return row_parallel_linear(hidden, w.down, group_);
 }
 
@@ -92,6 +106,26 @@ torch::Tensor lse_from_grid(const torch::Tensor& grid, const torch::Tensor& slot
 
 }  // namespace
 
+namespace {
+
+// Attention with soft-capped scores, as transformers' eager path computes it: scores in the run
+// dtype, cap * tanh(scores / cap), masked, softmax in fp32 rounded back, then the values.
+// visible [L, S] (bool) or undefined for a causal square.
+torch::Tensor capped_attention(const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& v, torch::Tensor visible, double scale,
+                               double cap) {
+  torch::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(scale);
+  scores.div_(cap).tanh_().mul_(cap);
+  if (!visible.defined()) {
+    auto options = torch::TensorOptions().dtype(torch::kBool).device(q.device());
+    visible = torch::ones({q.size(-2), k.size(-2)}, options).tril();
+  }
+  scores.masked_fill_(visible.logical_not(), -std::numeric_limits<double>::infinity());
+  return at::matmul(scores.softmax(-1, torch::kFloat32).to(q.scalar_type()), v);
+}
+
+}  // namespace
+
 torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& x,
                                     const torch::Tensor& cos, const torch::Tensor& sin,
                                     const Rows& rows, const PrefixCache* prefix, std::size_t layer,
@@ -113,7 +147,8 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
   }
   q = apply_rope(q, cos, sin);
   k = apply_rope(k, cos, sin);
-  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  const double scale = config_.attention_scale > 0 ? config_.attention_scale
+                                                   : 1.0 / std::sqrt(static_cast<double>(hd));
   // Grouped-query attention: each kv head serves a run of consecutive query heads (repeat_kv).
   const std::int64_t group = layout_.q_heads / layout_.kv_heads;
   auto widen = [&](const torch::Tensor& kv) {
@@ -130,7 +165,9 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
   const std::optional<std::int64_t> window = config_.window(static_cast<std::int64_t>(layer));
   const bool banded = window && offset + rows.width > *window;
   torch::Tensor out;  // [1, heads, N, E]
-  if (prefix && split_prefix_attention_ && !banded) {
+  // Soft-capped scores have no fused kernel: they take the explicit path below.
+  const bool capped = config_.attn_softcap > 0;
+  if (prefix && split_prefix_attention_ && !banded && !capped) {
     try {
       out = prefix_attention(q, q_rows, widen(k_rows), widen(v_rows), rows,
                              widen(prefix->keys[layer]), widen(prefix->values[layer]), scale);
@@ -149,7 +186,7 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
   if (!out.defined()) {
     const std::int64_t b = rows.count, t = rows.width;
     torch::Tensor visible;
-    if (prefix || banded) {
+    if (prefix || banded || capped) {
       // Query i of a row sits at offset + i and key c at c (the prefix first, then the row's own
       // tokens): it sees keys up to itself, and within the window the last `window` of them, as
       // transformers' sliding-window mask (q - window < k <= q).
@@ -167,7 +204,9 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
       cache->keys.push_back(k_rows.contiguous());
       cache->values.push_back(v_rows.contiguous());
     }
-    torch::Tensor o = visible.defined()
+    torch::Tensor o = capped ? capped_attention(q_rows, widen(k_rows), widen(v_rows), visible,
+                                                scale, config_.attn_softcap)
+                      : visible.defined()
                           ? at::scaled_dot_product_attention(q_rows, widen(k_rows), widen(v_rows),
                                                              visible, 0.0, false, scale)
                           : at::scaled_dot_product_attention(q_rows, widen(k_rows), widen(v_rows),
@@ -271,9 +310,14 @@ torch::Tensor LlamaModel::forward(const PackedBatch& batch, const PrefixCache* p
       if (padded) slots.push_back(r * width + j);
     }
   if (padded) rows.slots = to_device_async(slots, device);
-  const torch::Tensor& inv_freq = inv_freq_for(offset + width);
   const auto dtype = weights_.embed.scalar_type();
-  auto [cos, sin] = rope_cos_sin(inv_freq, to_device_async(positions, device).view({1, n}), dtype);
+  const torch::Tensor position = to_device_async(positions, device).view({1, n});
+  auto [cos, sin] = rope_cos_sin(inv_freq_for(offset + width, false), position, dtype);
+  // Gemma 3's sliding layers rotate with their own base.
+  torch::Tensor local_cos, local_sin;
+  if (config_.local_rope)
+    std::tie(local_cos, local_sin) =
+        rope_cos_sin(inv_freq_for(offset + width, true), position, dtype);
 
   if (cache) {
     cache->keys.clear();
@@ -282,17 +326,24 @@ torch::Tensor LlamaModel::forward(const PackedBatch& batch, const PrefixCache* p
   }
 
   torch::Tensor x = vocab_parallel_embedding(ids, weights_.embed, layout_.first_vocab_row, group_);
+  // Gemma scales the embedding by sqrt(hidden) rounded to the run dtype, as transformers does.
+  if (config_.embedding_scale > 0)
+    x.mul_(torch::scalar_tensor(config_.embedding_scale, x.options()).item<double>());
   for (std::size_t i = 0; i < weights_.layers.size(); ++i) {
     const LayerWeights& w = weights_.layers[i];
     // Every token's keys and values feed the last layer's attention, but only the kept tokens'
     // outputs are read: its output projection and MLP (about 3/4 of a layer) run on those.
     const bool last = i + 1 == weights_.layers.size();
     const torch::Tensor narrowed = last ? keep : torch::Tensor();
-    torch::Tensor attended =
-        attention(w, rms_norm(x, w.input_norm), cos, sin, rows, prefix, i, cache, narrowed);
+    const bool local = config_.local_rope && config_.window(static_cast<std::int64_t>(i));
+    torch::Tensor attended = attention(w, rms_norm(x, w.input_norm), local ? local_cos : cos,
+                                       local ? local_sin : sin, rows, prefix, i, cache, narrowed);
     if (narrowed.defined()) x = x.index_select(1, narrowed);
+    if (w.attention_output_norm.defined()) attended = rms_norm(attended, w.attention_output_norm);
     x.add_(attended);
-    x.add_(mlp(w, rms_norm(x, w.post_attention_norm)));
+    torch::Tensor fed = mlp(w, rms_norm(x, w.mlp_norm));
+    if (w.mlp_output_norm.defined()) fed = rms_norm(fed, w.mlp_output_norm);
+    x.add_(fed);
   }
   return rms_norm(x, weights_.final_norm).view({x.size(1), x.size(2)});
 }
@@ -312,6 +363,9 @@ torch::Tensor LlamaModel::local_log_probs(const PrefixCache* prefix, const Packe
   }
   const torch::Tensor rows = forward(batch, prefix, nullptr, to_device_async(picked, device()));
   torch::Tensor logits = column_parallel_linear(rows, weights_.lm_head);  // [N, vocab rows]
+  // Gemma caps the final logits (in the run dtype, as transformers); each rank caps its columns.
+  if (config_.final_softcap > 0)
+    logits = logits.div(config_.final_softcap).tanh_().mul_(config_.final_softcap);
   return vocab_parallel_log_softmax(logits, layout_.first_vocab_row, config_.vocab_size, group_);
 }
 

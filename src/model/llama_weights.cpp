@@ -117,8 +117,9 @@ std::vector<torch::Tensor> LlamaWeights::all() const {
   std::vector<torch::Tensor> out = {embed, final_norm};
   if (!lm_head.is_same(embed)) out.push_back(lm_head);
   for (const LayerWeights& l : layers) {
-    for (const torch::Tensor& t : {l.input_norm, l.post_attention_norm, l.qkv, l.qkv_bias, l.q_norm,
-                                   l.k_norm, l.o, l.o_bias, l.gate_up, l.down, l.router})
+    for (const torch::Tensor& t :
+         {l.input_norm, l.mlp_norm, l.attention_output_norm, l.mlp_output_norm, l.qkv, l.qkv_bias,
+          l.q_norm, l.k_norm, l.o, l.o_bias, l.gate_up, l.down, l.router})
       if (t.defined()) out.push_back(t);
     for (const auto* experts : {&l.expert_gate_up, &l.expert_down})
       out.insert(out.end(), experts->begin(), experts->end());
@@ -190,7 +191,9 @@ LlamaWeights assemble_shard(const Source& read, const ModelConfig& c, const Shar
     const LayerTensors t = layer_tensors(c, layer);
     LayerWeights l;
     l.input_norm = one(t.input_norm);
-    l.post_attention_norm = one(t.post_attention_norm);
+    l.mlp_norm = one(t.mlp_norm);
+    if (t.attention_output_norm) l.attention_output_norm = one(*t.attention_output_norm);
+    if (t.mlp_output_norm) l.mlp_output_norm = one(*t.mlp_output_norm);
     // q, k and v (gate and up) are stacked into one weight, one matrix multiply for all three.
     l.qkv = read.stacked({part(t.q), part(t.k), part(t.v)});
     if (t.q_bias) l.qkv_bias = read.stacked({part(*t.q_bias), part(*t.k_bias), part(*t.v_bias)});

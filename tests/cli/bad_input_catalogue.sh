@@ -96,10 +96,10 @@ run_model c5 "number overflow" "$tmp/c5/config.json: malformed JSON \\(number ov
 edit_config() {  # edit_config DIR PYTHON-STATEMENTS: c is the embedded config.json's object
   copy_model "$1" && "$python" -c "import json,sys; p=sys.argv[1]; c=json.load(open(p)); $2; json.dump(c, open(p,'w'))" "$tmp/$1/config.json"
 }
-edit_config c8 "c['attn_logit_softcapping'] = 30.0"
-run_model c8 "an unknown config field" "$tmp/c8/config.json: field 'attn_logit_softcapping' \\(30.0\\) is unknown"
-edit_config c9 "c['hidden_act'] = 'gelu'"
-run_model c9 "an activation not implemented" "$tmp/c9/config.json: hidden_act \"gelu\" is not supported"
+edit_config c8 "c['residual_multiplier'] = 0.22"
+run_model c8 "an unknown config field" "$tmp/c8/config.json: field 'residual_multiplier' \\(0.22\\) is unknown"
+edit_config c9 "c['hidden_act'] = 'relu'"
+run_model c9 "an activation not implemented" "$tmp/c9/config.json: hidden_act \"relu\" is not supported"
 edit_config c10 "c.update(architectures=['DeepseekV3ForCausalLM'], model_type='deepseek_v3', kv_lora_rank=512)"
 run_model c10 "a family not implemented (DeepSeek's MLA)" "$tmp/c10/config.json: architecture 'DeepseekV3ForCausalLM' is not supported \\(supported: LlamaForCausalLM, "
 edit_config c12 "c['quantization_config'] = {'quant_method': 'fp8', 'fmt': 'e4m3', 'weight_block_size': [128, 128]}"

@@ -5,7 +5,9 @@ the embedded data and be compared with transformers.
 
 Usage: make_family_model.py FAMILY EMBEDDED_MODEL_DIR OUT_DIR
 FAMILY: qwen3, qwen3_moe (8 experts of 64, top 2 rescaled, layer 2 dense), mixtral (4 experts,
-top 2). initializer_range 0.1 (transformers' default 0.02 leaves the four answer letters' scores
+top 2), gemma2 (transformers' soft caps, a 64-token window on layers 0 and 2: it cuts into the
+few-shot prefix), gemma3 (q/k norms, the same window on layers 0 and 2, which rotate with base
+1e4; layers 1 and 3 with base 1e6 and linear scaling 4). initializer_range 0.1 (transformers' default 0.02 leaves the four answer letters' scores
 within rounding of each other, where a prediction would be a coin toss).
 """
 import json
@@ -30,6 +32,13 @@ families = {
                        norm_topk_prob=True, mlp_only_layers=[2])),
     "mixtral": (transformers.MixtralConfig,
                 dict(num_local_experts=4, num_experts_per_tok=2, intermediate_size=128)),
+    "gemma2": (transformers.Gemma2Config, dict(sliding_window=64, query_pre_attn_scalar=32)),
+    "gemma3": (transformers.Gemma3TextConfig,
+               dict(sliding_window=64, query_pre_attn_scalar=32, sliding_window_pattern=2,
+                    rope_parameters={"full_attention": {"rope_type": "linear", "factor": 4.0,
+                                                        "rope_theta": 1000000.0},
+                                     "sliding_attention": {"rope_type": "default",
+                                                           "rope_theta": 10000.0}})),
 }
 config_class, extra = families[family]
 torch.manual_seed(4242)

@@ -26,7 +26,7 @@ constexpr double kBf16RerouteShare = 0.1;
 
 struct Reference {
   std::vector<torch::Tensor> tokens, logprobs;
-  // A mixture's: transformers' own bf16 run (its routers' choices at bf16 resolution).
+  // Mixtures' and Gemma's: transformers' own bf16 run.
   std::vector<torch::Tensor> bf16_logprobs;
 };
 
@@ -263,11 +263,13 @@ TEST_F(LlamaGolden, PackedRowsOfDifferentLengthsMatchTransformers) {
   EXPECT_GE(tested, kMinModelsChecked - 1) << "models checked at tp " << tp_;
 }
 
-// Against the fp32 reference. A mixture of experts is compared with transformers' own bf16 run,
-// and only where both route alike: in bf16 a router picks differently wherever two experts'
-// probabilities lie within bf16's resolution (the fixtures' margins, >= 4e-4, are below it), and
-// such a token's output then differs by far more than rounding. At most kBf16RerouteShare of a
-// mixture's positions may lie outside the tolerance; each is counted and printed.
+// Against the fp32 reference, within kBf16Tolerance or, where the fixture holds transformers' own
+// bf16 run and that strays further (Gemma), within 1.25 times transformers' own error. A mixture
+// of experts is compared with transformers' bf16 run instead, and only where both route alike:
+// in bf16 a router picks differently wherever two experts' probabilities lie within bf16's
+// resolution (the fixtures' margins, >= 4e-4, are below it), and such a token's output then
+// differs by far more than rounding. At most kBf16RerouteShare of a mixture's positions may lie
+// outside the tolerance; each is counted and printed.
 TEST_F(LlamaGolden, Bf16StaysWithinItsDocumentedTolerance) {
   int tested = 0;
   for (const fs::path& dir : fixture_models()) {
@@ -276,8 +278,13 @@ TEST_F(LlamaGolden, Bf16StaysWithinItsDocumentedTolerance) {
     ++tested;
     const Reference ref = read_reference(dir);
     const bool mixture = model->config().experts.count > 0;
-    ASSERT_EQ(mixture, !ref.bf16_logprobs.empty()) << dir.filename();
+    if (mixture) ASSERT_FALSE(ref.bf16_logprobs.empty()) << dir.filename();
     const auto& expected = mixture ? ref.bf16_logprobs : ref.logprobs;
+    double tolerance = kBf16Tolerance;
+    if (!mixture)
+      for (std::size_t i = 0; i < ref.bf16_logprobs.size(); ++i)
+        tolerance = std::max(
+            tolerance, 1.25 * (ref.bf16_logprobs[i] - ref.logprobs[i]).abs().max().item<double>());
     double worst = 0, worst_within = 0;
     std::int64_t positions = 0, outside = 0;
     for (std::size_t i = 0; i < ref.tokens.size(); ++i) {
@@ -288,7 +295,7 @@ TEST_F(LlamaGolden, Bf16StaysWithinItsDocumentedTolerance) {
       for (std::int64_t p = 0; p < length; ++p) {
         const double e = error[p].item<double>();
         worst = std::max(worst, e);
-        if (e > kBf16Tolerance)
+        if (e > tolerance)
           ++outside;
         else
           worst_within = std::max(worst_within, e);
@@ -298,16 +305,19 @@ TEST_F(LlamaGolden, Bf16StaysWithinItsDocumentedTolerance) {
     if (mixture) {
       EXPECT_LE(static_cast<double>(outside), kBf16RerouteShare * static_cast<double>(positions))
           << dir.filename() << ": " << outside << " of " << positions << " positions";
-      EXPECT_LE(worst_within, kBf16Tolerance);
+      EXPECT_LE(worst_within, tolerance);
     } else {
-      EXPECT_LE(worst, kBf16Tolerance) << dir.filename();
+      EXPECT_LE(worst, tolerance) << dir.filename();
     }
     if (rank_ == 0)
-      std::printf("  bf16 %-20s max |error| %.4f%s\n", dir.filename().c_str(), worst,
-                  mixture ? (" against transformers' bf16; " + std::to_string(outside) + " of " +
-                             std::to_string(positions) + " positions beyond the tolerance")
-                                .c_str()
-                          : "");
+      std::printf(
+          "  bf16 %-20s max |error| %.4f%s\n", dir.filename().c_str(), worst,
+          mixture ? (" against transformers' bf16; " + std::to_string(outside) + " of " +
+                     std::to_string(positions) + " positions beyond the tolerance")
+                        .c_str()
+          : tolerance > kBf16Tolerance
+              ? (" (tolerance " + std::to_string(tolerance) + ", transformers' own x 1.25)").c_str()
+              : "");
   }
   EXPECT_GE(tested, kMinModelsChecked) << "models checked at tp " << tp_;
 }

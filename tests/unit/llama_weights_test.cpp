@@ -139,8 +139,7 @@ class LlamaWeightsTest : public ::testing::TestWithParam<Case> {
     EXPECT_TRUE(torch::equal(l.o, columns(kAttn + "o_proj.weight", r * q, q)));
     EXPECT_TRUE(torch::equal(l.down, columns(kMlp + "down_proj.weight", r * i, i)));
     EXPECT_TRUE(torch::equal(l.input_norm, all("model.layers.0.input_layernorm.weight")));
-    EXPECT_TRUE(
-        torch::equal(l.post_attention_norm, all("model.layers.0.post_attention_layernorm.weight")));
+    EXPECT_TRUE(torch::equal(l.mlp_norm, all("model.layers.0.post_attention_layernorm.weight")));
     EXPECT_TRUE(torch::equal(w.final_norm, all("model.norm.weight")));
     // Vocabulary rows past the end are zeros.
     const std::int64_t real = std::max<std::int64_t>(0, std::min(vocab, 5 - r * vocab));

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "mmlu/checkpoint/architectures.hpp"
+#include "mmlu/checkpoint/model_tensors.hpp"
 #include "mmlu/parallel/planner.hpp"
 
 #include "fifo_refusal.hpp"
@@ -412,11 +413,14 @@ TEST(ConfigFields, EveryFieldTransformersWritesIsKnown) {
   for (const Architecture& a : architectures()) {
     const std::string name(a.name);
     ASSERT_TRUE(fixture["configs"].contains(name)) << name << ": rerun make_config_fixtures.py";
-    EXPECT_EQ(parse_model_config(fixture["configs"][name].dump(), name).architecture, name);
+    // A multimodal wrapper runs as its language model's family.
+    const std::string_view runs_as =
+        a.wrapper.text_architecture.empty() ? a.name : a.wrapper.text_architecture;
+    EXPECT_EQ(parse_model_config(fixture["configs"][name].dump(), name).architecture, runs_as);
     ++parsed;
   }
   EXPECT_EQ(parsed, static_cast<int>(fixture["configs"].size()));
-  EXPECT_EQ(parsed, 6);
+  EXPECT_EQ(parsed, 9);
 }
 
 // As the hub's config.json files of widely used checkpoints spell them (older transformers).
@@ -495,6 +499,149 @@ TEST(ConfigFields, PublishedMixturesParse) {
   EXPECT_NEAR(static_cast<double>(parameter_count(m)), 46.70e9, 0.01e9);
 }
 
+// Gemma 2 as its hub config.json spells it (both activation fields; transformers 5 reads
+// hidden_activation), and what its nulls mean: no cap, no window.
+TEST(ConfigFields, Gemma2ReadsItsBlockAndItsNulls) {
+  const std::string gemma2_2b = R"({"architectures": ["Gemma2ForCausalLM"],
+      "attention_bias": false, "attention_dropout": 0.0, "attn_logit_softcapping": 50.0,
+      "bos_token_id": 2, "cache_implementation": "hybrid", "eos_token_id": [1, 107],
+      "final_logit_softcapping": 30.0, "head_dim": 256, "hidden_act": "gelu_pytorch_tanh",
+      "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 2304, "initializer_range": 0.02,
+      "intermediate_size": 9216, "max_position_embeddings": 8192, "model_type": "gemma2",
+      "num_attention_heads": 8, "num_hidden_layers": 26, "num_key_value_heads": 4,
+      "pad_token_id": 0, "query_pre_attn_scalar": 256, "rms_norm_eps": 1e-06,
+      "rope_theta": 10000.0, "sliding_window": 4096, "torch_dtype": "float32",
+      "transformers_version": "4.42.4", "use_cache": true, "vocab_size": 256000)";
+  const ModelConfig g = parse_model_config(gemma2_2b + "}", "g");
+  EXPECT_TRUE(g.norm_adds_one);
+  EXPECT_TRUE(g.sandwich_norms);
+  EXPECT_TRUE(g.tie_word_embeddings) << "Gemma2Config's default";
+  EXPECT_EQ(g.activation, Activation::kGeluTanh);
+  EXPECT_DOUBLE_EQ(g.embedding_scale, 48.0);
+  EXPECT_DOUBLE_EQ(g.attention_scale, 1.0 / 16);
+  EXPECT_DOUBLE_EQ(g.attn_softcap, 50.0);
+  EXPECT_DOUBLE_EQ(g.final_softcap, 30.0);
+  EXPECT_EQ(g.window(0), 4096);
+  EXPECT_FALSE(g.window(1)) << "every second layer, from the first";
+  EXPECT_EQ(g.window(24), 4096);
+  // 2.6 B parameters, as its model card says.
+  EXPECT_NEAR(static_cast<double>(parameter_count(g)), 2.614e9, 0.001e9);
+  // hidden_act is inert for Gemma 2: transformers 5 does not read it.
+  const std::string tanh_act = R"("hidden_act": "gelu_pytorch_tanh")";
+  const ModelConfig other = parse_model_config(
+      std::string(gemma2_2b).replace(gemma2_2b.find(tanh_act), tanh_act.size(),
+                                     R"("hidden_act": "silu")") +
+          R"(, "attn_logit_softcapping": null, "final_logit_softcapping": null})",
+      "g");
+  EXPECT_EQ(other.activation, Activation::kGeluTanh);
+  EXPECT_EQ(other.attn_softcap, 0);
+  EXPECT_EQ(other.final_softcap, 0);
+  const std::string tiny = R"({"architectures": ["Gemma2ForCausalLM"], "hidden_size": 16,
+      "intermediate_size": 12, "num_hidden_layers": 2, "num_attention_heads": 4,
+      "vocab_size": 5)";
+  EXPECT_EQ(parse_model_config(tiny + "}", "t").head_dim, 256) << "Gemma2Config's default";
+  EXPECT_EQ(
+      parse_model_config(tiny + R"(, "layer_types": ["full_attention", "sliding_attention"]})", "t")
+          .windowed_layers,
+      (std::vector<bool>{false, true}));
+  for (const auto& [extra, expected] : std::vector<std::pair<std::string, std::string>>{
+           {R"(, "sliding_window": null})", "sliding_window null leaves the sliding_attention"},
+           {R"(, "use_bidirectional_attention": true})", "use_bidirectional_attention true"},
+           {R"(, "hidden_activation": "relu"})", "hidden_activation \"relu\" is not supported"},
+       }) {
+    try {
+      parse_model_config(tiny + extra, "t/config.json");
+      ADD_FAILURE() << extra << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("t/config.json: " + expected), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+// Gemma 3 as its hub config.json spells it (older transformers: rope_theta, rope_local_base_freq,
+// rope_scaling for the global layers, sliding_window_pattern), and as transformers 5 writes it.
+TEST(ConfigFields, Gemma3ReadsItsRotationsPerLayerType) {
+  const char* gemma3_1b = R"({"architectures": ["Gemma3ForCausalLM"], "attention_bias": false,
+      "attention_dropout": 0.0, "attn_logit_softcapping": null, "bos_token_id": 2,
+      "cache_implementation": "hybrid", "eos_token_id": [1, 106],
+      "final_logit_softcapping": null, "head_dim": 256, "hidden_activation": "gelu_pytorch_tanh",
+      "hidden_size": 1152, "initializer_range": 0.02, "intermediate_size": 6912,
+      "max_position_embeddings": 32768, "model_type": "gemma3_text", "num_attention_heads": 4,
+      "num_hidden_layers": 26, "num_key_value_heads": 1, "pad_token_id": 0,
+      "query_pre_attn_scalar": 256, "rms_norm_eps": 1e-06, "rope_local_base_freq": 10000,
+      "rope_scaling": null, "rope_theta": 1000000, "sliding_window": 512,
+      "sliding_window_pattern": 6, "torch_dtype": "bfloat16", "transformers_version": "4.50.0.dev0",
+      "use_cache": true, "vocab_size": 262144})";
+  const ModelConfig g = parse_model_config(gemma3_1b, "g");
+  EXPECT_TRUE(g.qk_norm);
+  EXPECT_TRUE(g.norm_adds_one);
+  EXPECT_EQ(g.attn_softcap, 0);
+  EXPECT_EQ(g.final_softcap, 0);
+  EXPECT_EQ(g.rope_theta, 1e6);
+  ASSERT_TRUE(g.local_rope);
+  EXPECT_EQ(g.local_rope->theta, 1e4);
+  EXPECT_EQ(g.window(0), 512);
+  EXPECT_FALSE(g.window(5)) << "every sixth layer is global";
+  EXPECT_EQ(g.window(6), 512);
+  // ~1.0 B parameters, as its model card says.
+  EXPECT_NEAR(static_cast<double>(parameter_count(g)), 0.9999e9, 0.001e9);
+
+  const char* transformers5 = R"({"architectures": ["Gemma3ForCausalLM"], "hidden_size": 32,
+      "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 2,
+      "num_key_value_heads": 1, "vocab_size": 300,
+      "layer_types": ["sliding_attention", "full_attention"],
+      "rope_parameters": {"full_attention": {"rope_type": "linear", "factor": 8.0,
+                                             "rope_theta": 1000000.0},
+                          "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}}})";
+  const ModelConfig t = parse_model_config(transformers5, "t");
+  EXPECT_EQ(t.rope_scaling.type, "linear");
+  EXPECT_EQ(t.rope_scaling.factor, 8.0);
+  EXPECT_EQ(t.local_rope->scaling.type, "");
+  EXPECT_EQ(t.windowed_layers, (std::vector<bool>{true, false}));
+  EXPECT_EQ(*t.sliding_window, 4096) << "Gemma3TextConfig's default";
+}
+
+// The language model of an image-text checkpoint: text_config read as a Gemma 3 config, its
+// tensors under language_model., the wrapper's own fields checked too.
+TEST(ConfigFields, Gemma3ImageTextCheckpointsRunTheirLanguageModel) {
+  const std::string base = R"({"architectures": ["Gemma3ForConditionalGeneration"],
+      "boi_token_index": 255999, "eoi_token_index": 256000, "image_token_index": 262144,
+      "initializer_range": 0.02, "mm_tokens_per_image": 256, "model_type": "gemma3",
+      "torch_dtype": "bfloat16", "transformers_version": "4.50.0.dev0",
+      "vision_config": {"hidden_size": 1152, "model_type": "siglip_vision_model"},
+      "text_config": {"hidden_size": 2560, "intermediate_size": 10240, "model_type": "gemma3_text",
+                      "num_attention_heads": 8, "num_hidden_layers": 34,
+                      "num_key_value_heads": 4, "rope_scaling": {"factor": 8.0,
+                      "rope_type": "linear"}, "sliding_window": 1024, "vocab_size": 262208})";
+  const ModelConfig c = parse_model_config(base + "}", "/m/config.json");
+  EXPECT_EQ(c.architecture, "Gemma3ForCausalLM");
+  EXPECT_EQ(c.origin, "/m/config.json");
+  EXPECT_EQ(c.tensor_prefix, "language_model.");
+  EXPECT_EQ(c.torch_dtype, DType::kBFloat16) << "from the wrapper";
+  EXPECT_EQ(c.rope_scaling.factor, 8.0);
+  EXPECT_EQ(outer_tensors(c).embed.name, "language_model.model.embed_tokens.weight");
+  EXPECT_EQ(layer_tensors(c, 3).q_norm->name,
+            "language_model.model.layers.3.self_attn.q_norm.weight");
+  // 3.88 B parameters in the language model of gemma-3-4b (4.3 B with the vision tower).
+  EXPECT_NEAR(static_cast<double>(parameter_count(c)), 3.880e9, 0.001e9);
+  for (const auto& [extra, expected] : std::vector<std::pair<std::string, std::string>>{
+           {R"(, "hidden_size": 64})", "field 'hidden_size' (64) is not a field of"},
+           {R"(, "quantization_config": {"quant_method": "fp8"}})", "quantization_config"},
+           {R"(, "tie_word_embeddings": false})", "disagrees with text_config"},
+       }) {
+    Json j = parse_json_text(base + extra, "x");
+    if (extra.find("tie_word") != std::string::npos) j["text_config"]["tie_word_embeddings"] = true;
+    try {
+      parse_model_config(j.dump(), "/m/config.json");
+      ADD_FAILURE() << extra << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("/m/config.json: "), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(ConfigFields, MixtureFieldsTheForwardPassCannotRunAreRefused) {
   const std::string base = R"({"architectures": ["Qwen3MoeForCausalLM"], "hidden_size": 16,
       "intermediate_size": 12, "num_hidden_layers": 2, "num_attention_heads": 4,
@@ -539,9 +686,9 @@ Json mistral_config() {
 
 TEST(ConfigFields, AnUnknownFieldIsRefusedByNameNeverIgnored) {
   Json c = small_config();
-  c["attn_logit_softcapping"] = 30.0;
+  c["residual_multiplier"] = 0.22;
   std::string why = config_refusal(c);
-  EXPECT_NE(why.find("m/config.json: field 'attn_logit_softcapping' (30.0) is unknown"),
+  EXPECT_NE(why.find("m/config.json: field 'residual_multiplier' (0.22) is unknown"),
             std::string::npos)
       << why;
   // A field of another architecture: Mistral's attention never has a bias.
@@ -553,7 +700,7 @@ TEST(ConfigFields, AnUnknownFieldIsRefusedByNameNeverIgnored) {
       << why;
   // Null is absent; private bookkeeping and version stamps cannot matter.
   c = small_config();
-  c["attn_logit_softcapping"] = nullptr;
+  c["residual_multiplier"] = nullptr;
   c["_name_or_path"] = "meta-llama/Llama-2-7b-hf";
   c["unsloth_version"] = "2024.8";
   c["pretraining_tp"] = 2;    // transformers 5 does not read it
@@ -563,7 +710,7 @@ TEST(ConfigFields, AnUnknownFieldIsRefusedByNameNeverIgnored) {
 
 TEST(ConfigFields, ValuesTheForwardPassLacksAreRefusedNamingFieldAndValue) {
   const std::vector<std::pair<std::function<void(Json&)>, std::string>> cases = {
-      {[](Json& c) { c["hidden_act"] = "gelu"; }, "hidden_act \"gelu\" is not supported"},
+      {[](Json& c) { c["hidden_act"] = "relu"; }, "hidden_act \"relu\" is not supported"},
       {[](Json& c) { c["mlp_bias"] = true; }, "mlp_bias true is not supported"},
       {[](Json& c) { c["partial_rotary_factor"] = 0.5; }, "partial_rotary_factor 0.5"},
       {[](Json& c) {

@@ -18,7 +18,10 @@ enum ArchitectureBit : unsigned {
   kQwen3Bit = 8,
   kQwen3MoeBit = 16,
   kMixtralBit = 32,
-  kAllArchitectures = 63,
+  kGemma2Bit = 64,
+  kGemma3TextBit = 128,
+  kGemma3Bit = 256,  // the multimodal wrapper's own fields
+  kAllArchitectures = 511,
 };
 
 // Which projections carry a bias.
@@ -34,6 +37,30 @@ enum class SlidingWindow {
   kEveryLayer,          // Mistral: sliding_window alone turns it on, for every layer
   kQwenSelectedLayers,  // Qwen2/3: use_sliding_window, then layer_types or max_window_layers
   kQwenEveryLayer,      // Qwen3-MoE: use_sliding_window, then every layer
+  kLayerTypes,          // Gemma: layer_types, by default all but every window_pattern-th layer
+};
+
+// Gemma's decoder block against Llama's: RMSNorm scales by (1 + w) in fp32, the attention and MLP
+// outputs are normed too before they join the residual ("sandwich"), the embedding is scaled by
+// sqrt(hidden_size), attention scores are scaled by query_pre_attn_scalar^-0.5, and attention
+// scores and final logits may be soft-capped (cap * tanh(x / cap)).
+struct GemmaTraits {
+  bool present = false;
+  double default_query_pre_attn_scalar = 0;
+  double default_attn_softcap = 0;   // 0: none unless the field gives one
+  double default_final_softcap = 0;  // 0: none unless the field gives one
+  // Sliding layers rotate with their own base (Gemma 3's rope_local_base_freq or
+  // rope_parameters.sliding_attention), global ones with rope_theta and its scaling.
+  bool local_rope = false;
+};
+
+// A multimodal checkpoint whose language model is run alone: its config.json holds the language
+// model's in text_config, its tensors sit under `prefix`, and those under `unused_prefixes`
+// (the vision tower, the projector) are left on disk.
+struct LanguageModelOf {
+  std::string_view text_architecture;  // empty: the checkpoint is a language model itself
+  std::string_view prefix;
+  std::string_view unused_prefixes[2];
 };
 
 // A family's mixture-of-experts MLP: its config.json fields and how its tensors are named
@@ -60,10 +87,17 @@ struct Architecture {
   std::int64_t default_max_positions = 0;
   std::int64_t default_head_dim = 0;  // 0: hidden_size / num_attention_heads
   double default_rope_theta = 10000.0;
+  bool default_tied = false;  // tie_word_embeddings when absent
+  // The field naming the MLP's activation, and its default.
+  std::string_view activation_field = "hidden_act";
+  std::string_view default_activation = "silu";
   AttentionBias bias = AttentionBias::kNone;
   SlidingWindow window = SlidingWindow::kNone;
-  bool qk_norm = false;  // per-head RMSNorm of q and k before rotary (Qwen3)
+  std::int64_t window_pattern = 2;  // kLayerTypes: layer i is global when (i + 1) % pattern == 0
+  bool qk_norm = false;             // per-head RMSNorm of q and k before rotary (Qwen3)
   ExpertLayout experts = {};
+  GemmaTraits gemma = {};
+  LanguageModelOf wrapper = {};
 };
 
 std::span<const Architecture> architectures();

@@ -30,6 +30,9 @@ struct ExpertConfig {
   std::vector<bool> sparse_layers;     // per layer: the experts (true) or the dense MLP
 };
 
+// The MLP's gate activation (transformers' ACT2FN names: silu/swish, gelu, gelu_pytorch_tanh).
+enum class Activation { kSilu, kGelu, kGeluTanh };
+
 struct ModelConfig {
   std::string origin;        // where it was read ("DIR/config.json"), for messages
   std::string architecture;  // a name of architectures.hpp's table
@@ -44,6 +47,12 @@ struct ModelConfig {
   double rms_norm_eps = 1e-6;
   double rope_theta = 10000.0;
   RopeScaling rope_scaling;
+  // Gemma 3: windowed layers rotate with their own base and scaling.
+  struct LocalRope {
+    double theta = 10000.0;
+    RopeScaling scaling;
+  };
+  std::optional<LocalRope> local_rope;
   bool tie_word_embeddings = false;
   bool attention_bias = false;  // q/k/v carry a bias (Qwen2 always does)
   bool output_bias = false;     // o carries one too (attention_bias of Llama, Qwen3)
@@ -54,6 +63,18 @@ struct ModelConfig {
   std::vector<bool> windowed_layers;  // per layer, when sliding_window is set
   DType torch_dtype = DType::kFloat32;
   ExpertConfig experts;
+  Activation activation = Activation::kSilu;
+  // Gemma's block (architectures.hpp GemmaTraits); the Llama block has none of these.
+  bool norm_adds_one = false;   // RMSNorm scales by (1 + w), all in fp32
+  bool sandwich_norms = false;  // attention and MLP outputs are normed before the residual
+  double embedding_scale = 0;   // 0: none; else the embedding is multiplied by it
+  double attention_scale = 0;   // scores' scale; 0: head_dim^-0.5
+  double attn_softcap = 0;      // 0: none; else scores become cap * tanh(scores / cap)
+  double final_softcap = 0;     // the same for the final logits
+  // Where the tensors sit: "" or, for a multimodal checkpoint's language model,
+  // "language_model."; tensors under unused_tensor_prefixes are not part of it.
+  std::string tensor_prefix;
+  std::vector<std::string> unused_tensor_prefixes;
 
   std::int64_t q_size() const { return num_attention_heads * head_dim; }
   bool sparse_layer(std::int64_t layer) const {

@@ -72,7 +72,10 @@ struct MlpTensors {
 
 // The tensors of one decoder layer.
 struct LayerTensors {
-  TensorSpec input_norm, post_attention_norm;
+  TensorSpec input_norm;  // before attention
+  TensorSpec mlp_norm;    // before the MLP: post_attention_layernorm (Gemma: pre_feedforward_)
+  // Gemma's sandwich norms of the attention's and the MLP's outputs.
+  std::optional<TensorSpec> attention_output_norm, mlp_output_norm;
   TensorSpec q, k, v;
   std::optional<TensorSpec> q_bias, k_bias, v_bias;  // with attention_bias
   std::optional<TensorSpec> q_norm, k_norm;          // with qk_norm: [head_dim], whole
@@ -101,8 +104,9 @@ void for_each_tensor(const ModelConfig& config,
 // Throws InputError naming the file and the tensor for the first tensor of `checkpoint` that
 // the description does not list: weights the forward pass would leave out (a bias of a layer it
 // does not know to have) are refused, never ignored. Inert: rotary inv_freq buffers (older
-// exports saved them; they are recomputed from config.json) and a stored lm_head of tied
-// embeddings (transformers ties it to the embedding after loading).
+// exports saved them; they are recomputed from config.json), a stored lm_head of tied
+// embeddings (transformers ties it to the embedding after loading), and a multimodal
+// checkpoint's tensors outside its language model (ModelConfig::unused_tensor_prefixes).
 void check_every_tensor_is_described(const Checkpoint& checkpoint, const ModelConfig& config);
 
 // Elements of one rank's shard (every rank's is the same size; at tp 1 the whole checkpoint),

@@ -1,7 +1,7 @@
 #pragma once
 // A mixture-of-experts MLP on one tensor-parallel rank, as transformers' Qwen3-MoE and Mixtral
-// compute it: the router's softmax (fp32) picks k experts per token; each expert is a SiLU-gated
-// MLP, and the token's output is the sum of its experts' outputs weighed by their probabilities.
+// compute it: the router's softmax (fp32) picks k experts per token; each expert is a gated MLP,
+// and the token's output is the sum of its experts' outputs weighed by their probabilities.
 //
 // Each rank holds its slice of every expert's intermediate rows (gate and up by rows, down by
 // columns, as the dense MLP is split) and a whole router, so every rank routes identically and
@@ -22,6 +22,6 @@ namespace mmlu {
 torch::Tensor mixture_of_experts(const torch::Tensor& x, const torch::Tensor& router,
                                  const std::vector<torch::Tensor>& gate_up,
                                  const std::vector<torch::Tensor>& down, const ExpertConfig& config,
-                                 Collectives& group);
+                                 Activation activation, Collectives& group);
 
 }  // namespace mmlu

@@ -98,13 +98,14 @@ class LlamaModel {
   torch::Tensor pick_candidates(const torch::Tensor& local,
                                 const std::vector<std::int64_t>& candidates);
   torch::Tensor gather_vocabulary(const torch::Tensor& local);
-  const torch::Tensor& inv_freq_for(std::int64_t seq_len);
+  // The global layers' frequencies, or (local) those of Gemma 3's sliding layers.
+  const torch::Tensor& inv_freq_for(std::int64_t seq_len, bool local);
 
   ModelConfig config_;
   LlamaWeights weights_;
   ShardLayout layout_;
   Collectives& group_;
-  torch::Tensor inv_freq_, dynamic_inv_freq_;  // rotary frequencies on the device
+  torch::Tensor inv_freq_[2], dynamic_inv_freq_[2];  // rotary frequencies on the device
   // Continuations attend to a prefix through two fused attentions merged by log-sum-exp
   // (no per-row copy of the prefix) rather than one masked attention over concatenated keys.
   bool split_prefix_attention_ = true;

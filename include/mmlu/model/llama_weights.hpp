@@ -21,7 +21,8 @@ struct ShardSpec {
 };
 
 struct LayerWeights {
-  torch::Tensor input_norm, post_attention_norm;
+  torch::Tensor input_norm, mlp_norm;
+  torch::Tensor attention_output_norm, mlp_output_norm;  // Gemma's; undefined elsewhere
   // [(q_heads + 2 kv_heads) * head_dim, hidden]: this rank's q rows, then k, then v.
   torch::Tensor qkv;
   torch::Tensor qkv_bias;        // undefined without attention bias
