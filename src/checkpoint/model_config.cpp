@@ -303,16 +303,17 @@ void parse_sliding_window(const Fields& f, const Architecture& family, ModelConf
   if (family.window == SlidingWindow::kNone) return;
   const bool selected = family.window == SlidingWindow::kQwenSelectedLayers;
   const bool typed = family.window == SlidingWindow::kLayerTypes;
-  // Qwen's window applies only with use_sliding_window; Qwen's and Gemma's are 4096 unless given
-  // (null, as transformers reads it, is no window).
-  const bool enabled = family.window == SlidingWindow::kEveryLayer ? f.has("sliding_window")
-                       : typed ? !(j.contains("sliding_window") && j["sliding_window"].is_null())
-                               : f.flag("use_sliding_window", false);
+  // Qwen's window applies only with use_sliding_window. Qwen's and Gemma's are 4096 unless given;
+  // null, as transformers reads it, is no window (and Mistral's only comes with a value).
+  const bool null_window = j.contains("sliding_window") && j["sliding_window"].is_null();
+  const bool enabled = family.window == SlidingWindow::kEveryLayer
+                           ? f.has("sliding_window")
+                           : typed || f.flag("use_sliding_window", false);
   std::optional<std::int64_t> window;
-  if (enabled && !(j.contains("sliding_window") && j["sliding_window"].is_null()))
+  if (enabled && !null_window)
     window = f.has("sliding_window") ? f.positive_int("sliding_window", kMaxPositions) : 4096;
-  // Mistral's, Mixtral's and Qwen3-MoE's cover every layer; Gemma's every second one by default
-  // (layers 0, 2, 4, ...).
+  // Mistral's, Mixtral's and Qwen3-MoE's cover every layer; Gemma's all but every pattern-th by
+  // default (Gemma 2: layers 0, 2, 4, ...).
   std::vector<bool> windowed(static_cast<std::size_t>(c.num_hidden_layers), !selected);
   if (typed) {
     // transformers' Gemma 3 takes the pattern from sliding_window_pattern where given.

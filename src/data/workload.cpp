@@ -39,13 +39,6 @@ std::int64_t Workload::prompt_tokens() const {
   return tokens;
 }
 
-std::int64_t Workload::longest_prompt() const {
-  std::int64_t longest = 0;
-  for (const auto& q : questions)
-    longest = std::max(longest, static_cast<std::int64_t>(q.prompt.ids.size()));
-  return longest;
-}
-
 std::int64_t Workload::truncated_prompts() const {
   return std::count_if(questions.begin(), questions.end(),
                        [](const TokenizedQuestion& q) { return q.prompt.truncated; });

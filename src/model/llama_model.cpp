@@ -14,7 +14,13 @@ namespace mmlu {
 
 LlamaModel::LlamaModel(ModelConfig config, LlamaWeights weights, ShardLayout layout,
                        Collectives& group)
-    : config_(std::move(config)), weights_(std::move(weights)), layout_(layout), group_(group) {}
+    : config_(std::move(config)), weights_(std::move(weights)), layout_(layout), group_(group) {
+  rope_configs_[0] = rope_configs_[1] = config_;
+  if (config_.local_rope) {
+    rope_configs_[1].rope_theta = config_.local_rope->theta;
+    rope_configs_[1].rope_scaling = config_.local_rope->scaling;
+  }
+}
 
 torch::Tensor to_device_async(const std::vector<std::int64_t>& values, torch::Device device) {
   torch::Tensor host =
@@ -27,11 +33,7 @@ torch::Tensor to_device_async(const std::vector<std::int64_t>& values, torch::De
 const torch::Tensor& LlamaModel::inv_freq_for(std::int64_t seq_len, bool local) {
   // Dynamic scaling changes the frequencies beyond the trained context; everything else is one
   // tensor, kept on the device so no forward pass copies it from the host.
-  ModelConfig rope = config_;
-  if (local) {
-    rope.rope_theta = config_.local_rope->theta;
-    rope.rope_scaling = config_.local_rope->scaling;
-  }
+  const ModelConfig& rope = rope_configs_[local];
   const bool dynamic =
       rope.rope_scaling.type == "dynamic" && seq_len > rope.max_position_embeddings;
   if (dynamic) {
@@ -110,16 +112,12 @@ namespace {
 
 // Attention with soft-capped scores, as transformers' eager path computes it: scores in the run
 // dtype, cap * tanh(scores / cap), masked, softmax in fp32 rounded back, then the values.
-// visible [L, S] (bool) or undefined for a causal square.
+// visible [L, S] (bool): which keys each query sees.
 torch::Tensor capped_attention(const torch::Tensor& q, const torch::Tensor& k,
-                               const torch::Tensor& v, torch::Tensor visible, double scale,
+                               const torch::Tensor& v, const torch::Tensor& visible, double scale,
                                double cap) {
   torch::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(scale);
   scores.div_(cap).tanh_().mul_(cap);
-  if (!visible.defined()) {
-    auto options = torch::TensorOptions().dtype(torch::kBool).device(q.device());
-    visible = torch::ones({q.size(-2), k.size(-2)}, options).tril();
-  }
   scores.masked_fill_(visible.logical_not(), -std::numeric_limits<double>::infinity());
   return at::matmul(scores.softmax(-1, torch::kFloat32).to(q.scalar_type()), v);
 }

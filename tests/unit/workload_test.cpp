@@ -171,15 +171,13 @@ TEST(Workload, ReadTokenisedAndDigested) {
   ASSERT_EQ(w.questions.size(), 10u);
   ASSERT_NE(w.tokenizer, nullptr);
   EXPECT_EQ(w.max_seq_len, 1024);
-  std::int64_t tokens = 0, longest = 0;
+  std::int64_t tokens = 0;
   for (const TokenizedQuestion& q : w.questions) {
     EXPECT_EQ(q.prompt.shots, 2);
     tokens += static_cast<std::int64_t>(q.prompt.ids.size());
-    longest = std::max(longest, static_cast<std::int64_t>(q.prompt.ids.size()));
     EXPECT_EQ(w.source(q).index, q.question);  // --limit keeps the first rows
   }
   EXPECT_EQ(w.prompt_tokens(), tokens);
-  EXPECT_EQ(w.longest_prompt(), longest);
   EXPECT_EQ(w.truncated_prompts(), 0);
   EXPECT_EQ(w.digest, workload_digest(w));
   EXPECT_EQ(w.digest, prepare_workload(embedded_request()).digest) << "not deterministic";

@@ -34,7 +34,6 @@ struct Workload {
 
   const Question& source(const TokenizedQuestion& q) const;
   std::int64_t prompt_tokens() const;  // over every question
-  std::int64_t longest_prompt() const;
   std::int64_t truncated_prompts() const;
 };
 

@@ -105,6 +105,8 @@ class LlamaModel {
   LlamaWeights weights_;
   ShardLayout layout_;
   Collectives& group_;
+  // The configs rope_inv_freq reads for global layers and (Gemma 3) sliding ones.
+  ModelConfig rope_configs_[2];
   torch::Tensor inv_freq_[2], dynamic_inv_freq_[2];  // rotary frequencies on the device
   // Continuations attend to a prefix through two fused attentions merged by log-sum-exp
   // (no per-row copy of the prefix) rather than one masked attention over concatenated keys.
