@@ -7,8 +7,10 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "mmlu/model/llama_weights.hpp"
 #include "mmlu/parallel/planner.hpp"
@@ -242,6 +244,36 @@ TEST(ModelTensors, TheLoaderHoldsEveryExpertThePlannerCounts) {
   const std::uint64_t attention = 16 * 16 + 2 * 8 * 16 + 16 * 16 + 2 * 16 + 2 * 4;
   EXPECT_EQ(parameter_count(c),
             2 * 5 * 16 + 16 + 3 * (attention + 4 * 3 * 16 * 8 + 4 * 16) + attention + 3 * 16 * 12);
+}
+
+// --synthetic-weights for every family: each golden fixture's config.json, at every tp its heads
+// allow, gives random shards of exactly the elements the planner counts (and the checkpoint's
+// description lists every tensor the fixture stores, as the loader requires).
+TEST(ModelTensors, SyntheticWeightsForEveryFamily) {
+  int shards = 0, models = 0;
+  std::set<std::string> families;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(MMLU_TEST_FIXTURES) / "models")) {
+    const ModelConfig c = load_model_config(entry.path());
+    EXPECT_NO_THROW(check_every_tensor_is_described(Checkpoint(entry.path()), c)) << entry.path();
+    families.insert(c.architecture + c.tensor_prefix);
+    ++models;
+    for (int tp : {1, 2, 4}) {
+      if (!tp_structural_problem(c, tp, tp, tp).empty()) continue;
+      ShardSpec spec;
+      spec.tp = tp;
+      spec.tp_rank = tp - 1;
+      std::uint64_t held = 0;
+      for (const torch::Tensor& t : random_llama_shard(c, spec).all()) held += t.numel();
+      EXPECT_EQ(held, shard_elements(c, tp).value()) << entry.path() << " tp " << tp;
+      ++shards;
+    }
+  }
+  EXPECT_GE(models, 23);
+  EXPECT_GE(shards, 66);
+  // Llama, Mistral, Qwen2, Qwen3, Qwen3-MoE, Mixtral, Gemma 2, Gemma 3 and Gemma 3's image-text
+  // checkpoints (the language model under its prefix).
+  EXPECT_EQ(families.size(), 9u);
 }
 
 // A checkpoint of `c`'s described tensors (zeros, F32) plus `extra` ones of 4 elements.
