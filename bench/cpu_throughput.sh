@@ -4,7 +4,7 @@
 # batches) on the same ~100M-parameter Llama and the same data, in the same run. Prints questions
 # per second of each (tokenisation included, model load excluded), their ratio, and the fraction
 # of identical predictions; mmlu_eval also without prefix reuse, to show what reuse buys.
-# --family gemma2, mixtral or qwen3_moe runs a ~100M-parameter model of that family instead
+# --family gemma2, mixtral, qwen3_moe or phi3 runs a ~100M-parameter model of that family instead
 # (bench/make_bench_model.py says their shapes).
 # Usage: bench/cpu_throughput.sh [--family F] [DATA]
 #        (default: the Llama, the embedded data set, 120 questions, 5-shot)

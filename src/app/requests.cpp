@@ -1,5 +1,6 @@
 #include "mmlu/app/requests.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace mmlu {
@@ -14,8 +15,20 @@ WorkloadRequest workload_request(const Options& o, const ModelConfig& config) {
   r.tokenizer = o.model;
   r.selection = {o.split, o.subjects, o.limit, o.shots};
   r.synthetic = o.synthetic_data;
-  r.max_seq_len = o.max_seq_len > 0 ? o.max_seq_len : config.max_position_embeddings;
+  // Longrope's rotation changes for a whole batch once any prompt passes the pretraining
+  // context: prompts stay within it (longer ones drop shots, as beyond any --max-seq-len).
+  const std::int64_t longrope_context = config.rope_scaling.type == "longrope"
+                                            ? config.rope_scaling.original_max_position_embeddings
+                                            : config.max_position_embeddings;
+  const std::int64_t model_limit = std::min(config.max_position_embeddings, longrope_context);
+  r.max_seq_len = o.max_seq_len > 0 ? o.max_seq_len : model_limit;
   r.vocab_size = config.vocab_size;
+  if (config.rope_scaling.type == "longrope" && r.max_seq_len > longrope_context)
+    throw InputError("--max-seq-len " + std::to_string(r.max_seq_len) +
+                     " is beyond original_max_position_embeddings " +
+                     std::to_string(longrope_context) + " of " + config.origin +
+                     ": longrope's long factors would make a prompt's rotation depend on how "
+                     "prompts are batched, and are not implemented");
   if (config.rope_scaling.type == "dynamic" && r.max_seq_len > config.max_position_embeddings)
     throw InputError("--max-seq-len " + std::to_string(r.max_seq_len) +
                      " is beyond max_position_embeddings " +

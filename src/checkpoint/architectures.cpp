@@ -54,7 +54,9 @@ constexpr Architecture kArchitectures[] = {
      .default_kv_heads = 8,
      .default_max_positions = 131072,
      .default_rope_theta = 1000000.0,
+     .default_rms_norm_eps = 1e-5,
      .window = SlidingWindow::kEveryLayer,
+     .default_window = 0,
      .experts = {.block = "block_sparse_moe.",
                  .router = "gate",
                  .gate = "w1",
@@ -99,6 +101,15 @@ constexpr Architecture kArchitectures[] = {
      .wrapper = {.text_architecture = "Gemma3ForCausalLM",
                  .prefix = "language_model.",
                  .unused_prefixes = {"vision_tower.", "multi_modal_projector."}}},
+    {.name = "Phi3ForCausalLM",
+     .model_type = "phi3",
+     .bit = kPhi3Bit,
+     .default_max_positions = 4096,
+     .default_rms_norm_eps = 1e-5,
+     .window = SlidingWindow::kEveryLayer,
+     .default_window = 0,
+     .rope = {.partial = true, .longrope_only = true},
+     .fused = {.qkv = "qkv_proj", .gate_up = "gate_up_proj"}},
 };
 
 std::string join(std::string_view Architecture::*field) {

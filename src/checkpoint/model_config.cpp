@@ -126,11 +126,14 @@ bool rope_field_known(const std::string& type, const std::string& key) {
   if (type == "llama3")
     return key == "factor" || key == "low_freq_factor" || key == "high_freq_factor" ||
            key == "original_max_position_embeddings";
+  if (type == "longrope")
+    return key == "short_factor" || key == "long_factor" || key == "factor" ||
+           key == "attention_factor" || key == "original_max_position_embeddings";
   return false;
 }
 
-// partial_rotary_factor (top level or in the rope object): rotating part of each head is not
-// implemented.
+// partial_rotary_factor (top level or in the rope object): rotating part of each head is only
+// implemented where transformers' family reads the field (RopeTraits::partial).
 void check_full_rotation(const Fields& f, const Json& object, const char* where) {
   if (!object.contains("partial_rotary_factor") || object["partial_rotary_factor"].is_null())
     return;
@@ -140,34 +143,93 @@ void check_full_rotation(const Fields& f, const Json& object, const char* where)
            " is not supported (rotary embeddings over whole heads only: 1.0)");
 }
 
-// One rope object (rope_scaling, rope_parameters or one of Gemma 3's per-layer-type ones): its
-// rope_theta over `theta`, its type and factors into `s`.
-void parse_rope_object(const Fields& f, const Json& rope, const std::string& name,
-                       std::int64_t head_dim, double& theta, RopeScaling& s) {
-  if (!rope.is_object()) f.fail(name + " must be an object");
-  theta = f.number(rope, "rope_theta", theta, kMinRopeTheta, kMaxRopeTheta);
-  check_full_rotation(f, rope, (name + ".").c_str());
-  std::string type;
+// The rope type an object names, as the family reads it: Phi-3 renames its old "su" and "yarn"
+// to longrope and knows no other scaling; the others know linear, dynamic and llama3.
+std::string rope_type_of(const Fields& f, const Json& rope, const RopeTraits& traits) {
+  std::string type = "default";
   for (const char* key : {"rope_type", "type"})
     if (rope.contains(key) && rope[key].is_string()) {
       type = rope[key].get<std::string>();
       break;
     }
-  if (type.empty()) type = "default";
-  if (type != "default" && type != "linear" && type != "dynamic" && type != "llama3")
+  if (traits.longrope_only) {
+    if (type == "su" || type == "yarn") type = "longrope";
+    if (type != "default" && type != "longrope")
+      f.fail("rope scaling type '" + type + "' is not supported (transformers' Phi-3: longrope)");
+  } else if (type != "default" && type != "linear" && type != "dynamic" && type != "llama3") {
     f.fail("rope scaling type '" + type +
            "' is not supported (supported: linear, dynamic, llama3)");
+  }
+  return type;
+}
+
+// A longrope list of per-frequency factors: one positive number for each rotated pair.
+std::vector<double> rope_factor_list(const Fields& f, const Json& rope, const std::string& name,
+                                     const char* key, std::int64_t rotary_dim) {
+  if (!rope.contains(key) || !rope[key].is_array())
+    f.fail(name + "." + key + " must be a list: rope scaling 'longrope' needs it");
+  const Json& list = rope[key];
+  if (static_cast<std::int64_t>(list.size()) != rotary_dim / 2)
+    f.fail(name + "." + key + " has " + std::to_string(list.size()) + " factors, but " +
+           std::to_string(rotary_dim) + " rotary dimensions need " +
+           std::to_string(rotary_dim / 2));
+  std::vector<double> out;
+  for (const Json& v : list) {
+    if (!v.is_number() || !(v.get<double>() >= kMinRopeFactor && v.get<double>() <= kMaxRopeFactor))
+      f.fail(name + "." + key + ": " + v.dump() + " is not a factor between " +
+             show(kMinRopeFactor) + " and " + show(kMaxRopeFactor));
+    out.push_back(v.get<double>());
+  }
+  return out;
+}
+
+// One rope object (rope_scaling, rope_parameters or one of Gemma 3's per-layer-type ones): its
+// rope_theta over `theta`, its type and factors into `s`. Longrope's factors depend on the
+// model's max_position_embeddings and, for Phi-3, its top-level original_max_position_embeddings
+// (`original`), which transformers lets win over the object's own.
+void parse_rope_object(const Fields& f, const Json& rope, const std::string& name,
+                       const RopeTraits& traits, std::int64_t rotary_dim,
+                       std::int64_t max_positions, std::int64_t original, double& theta,
+                       RopeScaling& s) {
+  if (!rope.is_object()) f.fail(name + " must be an object");
+  theta = f.number(rope, "rope_theta", theta, kMinRopeTheta, kMaxRopeTheta);
+  if (!traits.partial) check_full_rotation(f, rope, (name + ".").c_str());
+  const std::string type = rope_type_of(f, rope, traits);
   for (const auto& [key, value] : rope.items())
     if (!value.is_null() && !rope_field_known(type, key))
       f.fail(name + "." + key + " is not supported with rope type '" + type + "' (transformers' " +
              type + " rope does not read it, or it is not implemented)");
   if (type == "default") return;
   s.type = type;
+  if (type == "longrope") {
+    s.short_factor = rope_factor_list(f, rope, name, "short_factor", rotary_dim);
+    s.long_factor = rope_factor_list(f, rope, name, "long_factor", rotary_dim);
+    const double own = f.number(rope, "original_max_position_embeddings",
+                                static_cast<double>(original), 1.0, kMaxPositions);
+    if (own != static_cast<double>(original))
+      f.fail(name + ".original_max_position_embeddings (" + show(own) +
+             ") disagrees with original_max_position_embeddings (" + std::to_string(original) +
+             "), which transformers' Phi-3 uses");
+    // ln(original) divides: a context of 1 has none.
+    if (original < 2)
+      f.fail("original_max_position_embeddings must be at least 2 for rope scaling 'longrope'");
+    s.original_max_position_embeddings = original;
+    s.factor =
+        f.number(rope, "factor", static_cast<double>(max_positions) / static_cast<double>(original),
+                 kMinRopeFactor, kMaxRopeFactor);
+    const double suggested =
+        s.factor <= 1.0
+            ? 1.0
+            : std::sqrt(1.0 + std::log(s.factor) / std::log(static_cast<double>(original)));
+    s.attention_factor =
+        f.number(rope, "attention_factor", suggested, kMinRopeFactor, kMaxRopeFactor);
+    return;
+  }
   s.factor = f.number(rope, "factor", 0.0, kMinRopeFactor, kMaxRopeFactor);
   if (s.factor == 0.0) f.fail("rope scaling '" + type + "' needs a factor");
-  // The dynamic base grows as ratio ** (head_dim / (head_dim - 2)), as in HF.
-  if (type == "dynamic" && head_dim <= 2)
-    f.fail("rope scaling 'dynamic' needs head_dim above 2, got " + std::to_string(head_dim));
+  // The dynamic base grows as ratio ** (dim / (dim - 2)), as in HF.
+  if (type == "dynamic" && rotary_dim <= 2)
+    f.fail("rope scaling 'dynamic' needs head_dim above 2, got " + std::to_string(rotary_dim));
   if (type == "llama3") {
     s.low_freq_factor = f.number(rope, "low_freq_factor", 1.0, kMinRopeFactor, kMaxRopeFactor);
     s.high_freq_factor = f.number(rope, "high_freq_factor", 4.0, kMinRopeFactor, kMaxRopeFactor);
@@ -175,12 +237,14 @@ void parse_rope_object(const Fields& f, const Json& rope, const std::string& nam
     if (!(s.high_freq_factor > s.low_freq_factor))
       f.fail("high_freq_factor (" + show(s.high_freq_factor) +
              ") must be greater than low_freq_factor (" + show(s.low_freq_factor) + ")");
-    double original = f.number(rope, "original_max_position_embeddings", 0.0, 1.0,
-                               static_cast<double>(kMaxPositions));
-    if (original == 0.0) f.fail("rope scaling 'llama3' needs original_max_position_embeddings");
-    if (original != std::floor(original))
-      f.fail("original_max_position_embeddings must be a whole number, got " + show(original));
-    s.original_max_position_embeddings = static_cast<std::int64_t>(original);
+    double original_context = f.number(rope, "original_max_position_embeddings", 0.0, 1.0,
+                                       static_cast<double>(kMaxPositions));
+    if (original_context == 0.0)
+      f.fail("rope scaling 'llama3' needs original_max_position_embeddings");
+    if (original_context != std::floor(original_context))
+      f.fail("original_max_position_embeddings must be a whole number, got " +
+             show(original_context));
+    s.original_max_position_embeddings = static_cast<std::int64_t>(original_context);
   }
 }
 
@@ -204,16 +268,31 @@ void parse_gemma3_rope(const Fields& f, ModelConfig& c) {
         f.fail("rope_parameters." + key +
                " is not supported (Gemma 3 names full_attention and sliding_attention)");
     if (rope.contains("full_attention"))
-      parse_rope_object(f, rope["full_attention"], "rope_parameters.full_attention", c.head_dim,
-                        c.rope_theta, c.rope_scaling);
+      parse_rope_object(f, rope["full_attention"], "rope_parameters.full_attention", {},
+                        c.rotary_dim, c.max_position_embeddings, 0, c.rope_theta, c.rope_scaling);
     if (rope.contains("sliding_attention"))
-      parse_rope_object(f, rope["sliding_attention"], "rope_parameters.sliding_attention",
-                        c.head_dim, local.theta, local.scaling);
+      parse_rope_object(f, rope["sliding_attention"], "rope_parameters.sliding_attention", {},
+                        c.rotary_dim, c.max_position_embeddings, 0, local.theta, local.scaling);
   }
   if (non_empty_rope_scaling(f))
-    parse_rope_object(f, j["rope_scaling"], "rope_scaling", c.head_dim, c.rope_theta,
-                      c.rope_scaling);
+    parse_rope_object(f, j["rope_scaling"], "rope_scaling", {}, c.rotary_dim,
+                      c.max_position_embeddings, 0, c.rope_theta, c.rope_scaling);
   c.local_rope = local;
+}
+
+// The rotated part of each head: Phi-3 reads partial_rotary_factor from its rope object, else
+// from the top level, and rotates the first int(head_dim * factor) dimensions.
+std::int64_t rotary_dim_of(const Fields& f, const Json* rope, std::int64_t head_dim) {
+  const Json& j = f.json();
+  double factor = f.number(j, "partial_rotary_factor", 1.0, 0.0, 1.0);
+  if (rope && rope->is_object())
+    factor = f.number(*rope, "partial_rotary_factor", factor, 0.0, 1.0);
+  const auto dim = static_cast<std::int64_t>(static_cast<double>(head_dim) * factor);
+  if (dim < 2 || dim % 2 != 0)
+    f.fail("partial_rotary_factor " + show(factor) + " rotates " + std::to_string(dim) +
+           " dimensions of head_dim " + std::to_string(head_dim) +
+           ": rotary embeddings need a positive even number");
+  return dim;
 }
 
 // rope_scaling (older configs) or rope_parameters (newer ones, which also carry rope_theta). As
@@ -221,14 +300,26 @@ void parse_gemma3_rope(const Fields& f, ModelConfig& c) {
 void parse_rope(const Fields& f, const Architecture& family, ModelConfig& c) {
   const Json& j = f.json();
   c.rope_theta = f.number(j, "rope_theta", family.default_rope_theta, kMinRopeTheta, kMaxRopeTheta);
-  check_full_rotation(f, j, "");
-  if (family.gemma.local_rope) return parse_gemma3_rope(f, c);
-  if (non_empty_rope_scaling(f))
-    parse_rope_object(f, j["rope_scaling"], "rope_scaling", c.head_dim, c.rope_theta,
-                      c.rope_scaling);
-  else if (f.has("rope_parameters"))
-    parse_rope_object(f, j["rope_parameters"], "rope_parameters", c.head_dim, c.rope_theta,
-                      c.rope_scaling);
+  c.rotary_dim = c.head_dim;
+  if (family.gemma.local_rope) {
+    check_full_rotation(f, j, "");
+    return parse_gemma3_rope(f, c);
+  }
+  const char* name = non_empty_rope_scaling(f)  ? "rope_scaling"
+                     : f.has("rope_parameters") ? "rope_parameters"
+                                                : nullptr;
+  const Json* rope = name ? &j[name] : nullptr;
+  if (family.rope.partial)
+    c.rotary_dim = rotary_dim_of(f, rope, c.head_dim);
+  else
+    check_full_rotation(f, j, "");
+  // Phi-3's pretraining context is a top-level field (4096 unless given).
+  std::int64_t original = 0;
+  if (family.rope.longrope_only)
+    original = f.positive_int("original_max_position_embeddings", kMaxPositions, 4096);
+  if (rope)
+    parse_rope_object(f, *rope, name, family.rope, c.rotary_dim, c.max_position_embeddings,
+                      original, c.rope_theta, c.rope_scaling);
 }
 
 DType dtype_of(const Fields& f) {
@@ -286,6 +377,14 @@ void check_implemented_values(const Fields& f, const ModelConfig& c) {
   const Json& j = f.json();
   if (f.flag("mlp_bias", false))
     f.fail("mlp_bias true is not supported (the MLP's projections carry no bias here)");
+  if (f.flag("lm_head_bias", false))
+    f.fail("lm_head_bias true is not supported (the output projection carries no bias here)");
+  // Phi-4-mini's remote code reads these; transformers' Phi-3, whose values they are, does not.
+  for (const char* key : {"full_attn_mod", "interpolate_factor"})
+    if (f.has(key) && j[key] != 1)
+      f.fail(std::string(key) + " " + j[key].dump() +
+             " is not supported (1 only: every layer attends fully, positions unscaled, as in "
+             "transformers' Phi-3)");
   if (f.has("quantization_config"))
     f.fail("quantization_config: quantized checkpoints are not supported (" + c.architecture +
            " weights in float32, bfloat16 or float16 only)");
@@ -303,15 +402,17 @@ void parse_sliding_window(const Fields& f, const Architecture& family, ModelConf
   if (family.window == SlidingWindow::kNone) return;
   const bool selected = family.window == SlidingWindow::kQwenSelectedLayers;
   const bool typed = family.window == SlidingWindow::kLayerTypes;
-  // Qwen's window applies only with use_sliding_window. Qwen's and Gemma's are 4096 unless given;
-  // null, as transformers reads it, is no window (and Mistral's only comes with a value).
+  // Qwen's window applies only with use_sliding_window. Absent, it is the family's default
+  // (Mistral's, Qwen's and Gemma's 4096; Mixtral and Phi-3 none); null, as transformers reads
+  // it, is no window.
   const bool null_window = j.contains("sliding_window") && j["sliding_window"].is_null();
-  const bool enabled = family.window == SlidingWindow::kEveryLayer
-                           ? f.has("sliding_window")
-                           : typed || f.flag("use_sliding_window", false);
+  const bool enabled =
+      family.window == SlidingWindow::kEveryLayer || typed || f.flag("use_sliding_window", false);
   std::optional<std::int64_t> window;
-  if (enabled && !null_window)
-    window = f.has("sliding_window") ? f.positive_int("sliding_window", kMaxPositions) : 4096;
+  if (enabled && f.has("sliding_window"))
+    window = f.positive_int("sliding_window", kMaxPositions);
+  else if (enabled && !null_window && family.default_window)
+    window = family.default_window;
   // Mistral's, Mixtral's and Qwen3-MoE's cover every layer; Gemma's all but every pattern-th by
   // default (Gemma 2: layers 0, 2, 4, ...).
   std::vector<bool> windowed(static_cast<std::size_t>(c.num_hidden_layers), !selected);
@@ -488,12 +589,15 @@ ModelConfig parse(const Json& json, const std::string& origin) {
            std::to_string(c.head_dim) + ") must be at most " + std::to_string(kMaxWidth));
   c.max_position_embeddings =
       f.positive_int("max_position_embeddings", kMaxPositions, family.default_max_positions);
-  c.rms_norm_eps = f.number(json, "rms_norm_eps", 1e-6, 0.0, 1.0);
+  c.rms_norm_eps = f.number(json, "rms_norm_eps", family.default_rms_norm_eps, 0.0, 1.0);
   parse_rope(f, family, c);
   c.tie_word_embeddings = f.flag("tie_word_embeddings", family.default_tied);
   // Qwen2's q/k/v always carry a bias and its o_proj never; Llama's and Qwen3's attention_bias
   // is all four projections' (check_known_fields refuses the field elsewhere).
   const bool field = family.bias == AttentionBias::kFieldQkvo && f.flag("attention_bias", false);
+  if (family.bias == AttentionBias::kNone && f.flag("attention_bias", false))
+    f.fail("attention_bias true is not supported (transformers' " + c.architecture +
+           " has no attention biases)");
   c.attention_bias = family.bias == AttentionBias::kQkv || field;
   c.output_bias = field;
   c.qk_norm = family.qk_norm;

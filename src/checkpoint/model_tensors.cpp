@@ -56,6 +56,12 @@ RankSlice rank_slice(const TensorSpec& t, const ShardLayout& s) {
   return {0, t.shape.at(static_cast<std::size_t>(t.dim))};
 }
 
+std::vector<std::int64_t> TensorSpec::stored_shape() const {
+  std::vector<std::int64_t> stored = shape;
+  if (fused_rows) stored.at(0) = fused_rows;
+  return stored;
+}
+
 namespace {
 
 constexpr int kColumn = 0, kRow = 1;
@@ -69,6 +75,17 @@ MlpTensors gated_mlp(const std::string& prefix, std::string_view gate, std::stri
   return {{name(gate), {width, hidden}, kColumn, rows},
           {name(up), {width, hidden}, kColumn, rows},
           {name(down), {hidden, width}, kRow, rows}};
+}
+
+// `parts` as consecutive row blocks of one stored tensor named `name`.
+void fuse(const std::string& name, std::initializer_list<TensorSpec*> parts) {
+  std::int64_t rows = 0;
+  for (TensorSpec* part : parts) {
+    part->name = name;
+    part->first_row = rows;
+    rows += part->shape.at(0);
+  }
+  for (TensorSpec* part : parts) part->fused_rows = rows;
 }
 
 }  // namespace
@@ -104,12 +121,17 @@ LayerTensors layer_tensors(const ModelConfig& c, std::int64_t layer) {
   }
   l.o = {a + "o_proj.weight", {h, q}, kRow, Partition::kQueryHeads};
   if (c.output_bias) l.o_bias = TensorSpec{a + "o_proj.bias", {h}, 0, Partition::kWhole};
+  const Architecture& family = *find_architecture(c.architecture);
+  if (!family.fused.qkv.empty())
+    fuse(a + std::string(family.fused.qkv) + ".weight", {&l.q, &l.k, &l.v});
   if (!c.sparse_layer(layer)) {
     l.mlp = gated_mlp(p + "mlp.", "gate_proj", "up_proj", "down_proj", h, c.intermediate_size,
                       Partition::kIntermediate);
+    if (!family.fused.gate_up.empty())
+      fuse(p + "mlp." + std::string(family.fused.gate_up) + ".weight", {&l.mlp->gate, &l.mlp->up});
     return l;
   }
-  const ExpertLayout& names = find_architecture(c.architecture)->experts;
+  const ExpertLayout& names = family.experts;
   const std::string block = p + std::string(names.block);
   l.router = TensorSpec{
       block + std::string(names.router) + ".weight", {c.experts.count, h}, 0, Partition::kWhole};

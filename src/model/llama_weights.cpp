@@ -135,9 +135,9 @@ class RandomShardSource {
  public:
   explicit RandomShardSource(const ShardSpec& spec) : spec_(spec) {}
   torch::Tensor slice(const std::string& name, std::vector<std::int64_t> shape, int dim,
-                      std::int64_t, std::int64_t length) const {
+                      std::int64_t start, std::int64_t length) const {
     shape[static_cast<std::size_t>(dim)] = length;
-    return whole(name, shape);
+    return whole(name, shape, start);
   }
   // Drawn part by part, so each part's values depend on its name alone; the transient is on the
   // device (the caching allocator reuses it) or a benchmark's CPU run.
@@ -146,13 +146,17 @@ class RandomShardSource {
     for (const RowSlice& p : parts) pieces.push_back(slice(p.name, p.shape, 0, p.start, p.length));
     return torch::cat(pieces);
   }
-  torch::Tensor whole(const std::string& name, const std::vector<std::int64_t>& shape) const {
+  torch::Tensor whole(const std::string& name, const std::vector<std::int64_t>& shape,
+                      std::int64_t first_row = 0) const {
     const auto options = torch::TensorOptions().dtype(spec_.dtype).device(spec_.device);
     if (name.ends_with("norm.weight")) return torch::ones(shape, options);
-    // Each tensor from its own seed (its name and TP rank), so every run, whatever else drew
-    // random numbers before, gets the same weights: runs can be compared and resumed.
+    // Each tensor from its own seed (its name, first row and TP rank), so every run, whatever
+    // else drew random numbers before, gets the same weights: runs can be compared and resumed.
+    // The first row tells apart the parts of a fused tensor (Phi-3's q, k and v).
     const std::uint64_t seed =
-        Fnv1a(Fnv1a::kOffsetBasis ^ static_cast<std::uint64_t>(spec_.tp_rank)).text(name).value();
+        Fnv1a(Fnv1a::kOffsetBasis ^ static_cast<std::uint64_t>(spec_.tp_rank))
+            .text(name + "@" + std::to_string(first_row))
+            .value();
     at::Generator generator = at::globalContext().defaultGenerator(spec_.device);
     {
       std::lock_guard<std::mutex> lock(generator.mutex());
@@ -172,14 +176,16 @@ LlamaWeights assemble_shard(const Source& read, const ModelConfig& c, const Shar
   if (!problem.empty()) throw InputError("--tp " + std::to_string(spec.tp) + " " + problem);
   const ShardLayout s = shard_layout(c, spec.tp_rank, spec.tp);
   // A rank's part of one tensor, alone or as a part of a stacked weight (split along rows).
+  // A fused tensor's part starts at its first row of the stored tensor.
   auto one = [&](const TensorSpec& t) {
     const RankSlice r = rank_slice(t, s);
-    return read.slice(t.name, t.shape, t.dim, r.start, r.length);
+    if (t.fused_rows && t.dim != 0) throw Error("fused tensors are split along rows: " + t.name);
+    return read.slice(t.name, t.stored_shape(), t.dim, t.first_row + r.start, r.length);
   };
   auto part = [&](const TensorSpec& t) {
     if (t.dim != 0) throw Error("stacked weights are split along rows: " + t.name);
     const RankSlice r = rank_slice(t, s);
-    return RowSlice{t.name, t.shape, r.start, r.length};
+    return RowSlice{t.name, t.stored_shape(), t.first_row + r.start, r.length};
   };
 
   LlamaWeights w;

@@ -163,6 +163,23 @@ refuse "bad --stall-timeout" "--stall-timeout: must be 0" --model "$model" --sta
 
 copy_model c7 && "$python" -c "import json,sys; p=sys.argv[1]; c=json.load(open(p)); c['rope_parameters']={'rope_type': 'dynamic', 'factor': 2.0, 'rope_theta': 10000.0}; json.dump(c, open(p,'w'))" "$tmp/c7/config.json"
 run_model c7 "dynamic rope beyond the context" "--max-seq-len 4096 is beyond max_position_embeddings 1024" --max-seq-len 4096
+# Phi-3's longrope: prompts beyond its pretraining context, and a factor list of the wrong length.
+phi3() {
+  copy_model "$1" && "$python" - "$tmp/$1/config.json" "$2" <<'PY'
+import json, sys
+path, factors = sys.argv[1], int(sys.argv[2])
+c = json.load(open(path))
+del c["pretraining_tp"]
+c.update(architectures=["Phi3ForCausalLM"], model_type="phi3", original_max_position_embeddings=512,
+         rope_parameters={"rope_type": "longrope", "rope_theta": 10000.0,
+                          "short_factor": [1.0] * factors, "long_factor": [2.0] * factors})
+json.dump(c, open(path, "w"))
+PY
+}
+phi3 c13 16
+run_model c13 "longrope beyond its pretraining context" "--max-seq-len 1024 is beyond original_max_position_embeddings 512 of $tmp/c13/config.json" --max-seq-len 1024
+phi3 c14 3
+run_model c14 "longrope factors of the wrong count" "$tmp/c14/config.json: rope_parameters.short_factor has 3 factors, but 32 rotary dimensions need 16"
 
 # --- layouts
 copy_model c6 && "$python" -c "import json,sys; p=sys.argv[1]; c=json.load(open(p)); c.update(num_attention_heads=3, num_key_value_heads=3, head_dim=32, hidden_size=96); json.dump(c, open(p,'w'))" "$tmp/c6/config.json"
@@ -204,4 +221,4 @@ refuse "partial results of another run" "$partial/attempt-0000.dp-0000.bin: belo
 [ -f "$partial/attempt-0000.dp-0000.bin" ] || { failed=$((failed + 1)); echo "FAIL a refused partial file was removed"; }
 
 echo "bad-input catalogue: $cases cases, $failed failed"
-[ "$cases" -ge 65 ] && [ "$failed" -eq 0 ]
+[ "$cases" -ge 67 ] && [ "$failed" -eq 0 ]

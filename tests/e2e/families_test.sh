@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Whole jobs of the families beyond Llama (Qwen3, Qwen3-MoE, Mixtral, Gemma 2, Gemma 3), on the embedded tokenizer
-# and data with random weights of the embedded shape, against transformers: at every layout four
+# Whole jobs of the families beyond Llama (Qwen3, Qwen3-MoE, Mixtral, Gemma 2, Gemma 3, Phi-3), on
+# the embedded tokenizer and data with random weights of the embedded shape, against transformers: at every layout four
 # ranks allow (tp 1 with 4 data-parallel ranks, tp 2 beside 2, tp 4), with prefix reuse and packed
 # batches, the same predictions and log-probabilities within 1e-4.
 # Usage: families_test.sh MMLU_EVAL REPO MPIRUN PYTHON
@@ -14,7 +14,7 @@ fail() { echo "FAIL $*"; failed=1; }
 mpi=("$mpirun" -q --oversubscribe --mca btl self,vader,tcp --mca btl_tcp_if_include lo
      --mca oob_tcp_if_include lo)
 
-for family in qwen3 qwen3_moe mixtral gemma2 gemma3; do
+for family in qwen3 qwen3_moe mixtral gemma2 gemma3 phi3; do
   model=$tmp/$family
   "$python" "$repo/tests/e2e/make_family_model.py" "$family" "$repo/configs/embedded/model" \
     "$model" >"$tmp/make.log" 2>&1 || { cat "$tmp/make.log"; fail "$family: model not made"; continue; }
@@ -32,6 +32,6 @@ for family in qwen3 qwen3_moe mixtral gemma2 gemma3; do
     runs=$((runs + 1))
   done
 done
-[ "$runs" -eq 15 ] || fail "$runs of 15 runs compared"
+[ "$runs" -eq 18 ] || fail "$runs of 18 runs compared"
 [ "$failed" -eq 0 ] && echo "families: $runs runs match transformers"
 exit "$failed"

@@ -7,8 +7,11 @@ Usage: make_family_model.py FAMILY EMBEDDED_MODEL_DIR OUT_DIR
 FAMILY: qwen3, qwen3_moe (8 experts of 64, top 2 rescaled, layer 2 dense), mixtral (4 experts,
 top 2), gemma2 (transformers' soft caps, a 64-token window on layers 0 and 2: it cuts into the
 few-shot prefix), gemma3 (q/k norms, the same window on layers 0 and 2, which rotate with base
-1e4; layers 1 and 3 with base 1e6 and linear scaling 4). initializer_range 0.1 (transformers' default 0.02 leaves the four answer letters' scores
-within rounding of each other, where a prediction would be a coin toss).
+1e4; layers 1 and 3 with base 1e6 and linear scaling 4), phi3 (fused q/k/v and gate/up, 24 of
+each head's 32 dimensions rotating, longrope's short factors within its 1024-token pretraining
+context, the same window in every layer). initializer_range 0.1 (transformers' default 0.02
+leaves the four answer letters' scores within rounding of each other, where a prediction would
+be a coin toss).
 """
 import json
 import shutil
@@ -39,6 +42,12 @@ families = {
                                                         "rope_theta": 1000000.0},
                                      "sliding_attention": {"rope_type": "default",
                                                            "rope_theta": 10000.0}})),
+    "phi3": (transformers.Phi3Config,
+             dict(sliding_window=64, partial_rotary_factor=0.75, max_position_embeddings=4096,
+                  original_max_position_embeddings=1024, pad_token_id=None,
+                  rope_parameters={"rope_type": "longrope", "rope_theta": 10000.0,
+                                   "short_factor": [1.0 + 0.25 * i for i in range(12)],
+                                   "long_factor": [2.0 + i for i in range(12)]})),
 }
 config_class, extra = families[family]
 torch.manual_seed(4242)

@@ -175,5 +175,71 @@ INSTANTIATE_TEST_SUITE_P(Checkpoints, LlamaWeightsTest,
                                            Case{"mixed_into_fp32", true, torch::kFloat32}),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// Phi-3 stores q, k and v as row blocks of one qkv_proj, gate and up as the halves of one
+// gate_up_proj: each rank's stacked weights are its rows of each block, as if stored apart.
+TEST(FusedTensors, EachRankReadsItsRowsOfEveryBlock) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("mmlu_fused_test_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // hidden 8, 4 query heads of 2 (q 8 rows), 2 key/value heads (k, v 4 rows each),
+  // intermediate 8.
+  std::ofstream(dir / "config.json") << R"({"architectures": ["Phi3ForCausalLM"],
+    "hidden_size": 8, "intermediate_size": 8, "num_hidden_layers": 1, "num_attention_heads": 4,
+    "num_key_value_heads": 2, "vocab_size": 5, "max_position_embeddings": 64,
+    "tie_word_embeddings": false, "torch_dtype": "float32"})";
+  const std::map<std::string, std::vector<std::int64_t>> shapes = {
+      {"model.embed_tokens.weight", {5, 8}},
+      {"lm_head.weight", {5, 8}},
+      {"model.norm.weight", {8}},
+      {"model.layers.0.input_layernorm.weight", {8}},
+      {"model.layers.0.post_attention_layernorm.weight", {8}},
+      {kAttn + "qkv_proj.weight", {16, 8}},
+      {kAttn + "o_proj.weight", {8, 8}},
+      {kMlp + "gate_up_proj.weight", {16, 8}},
+      {kMlp + "down_proj.weight", {8, 8}},
+  };
+  std::map<std::string, torch::Tensor> stored;
+  std::string header = "{", data;
+  std::int64_t next = 1;
+  for (const auto& [name, shape] : shapes) {
+    const std::int64_t n = shape.size() == 1 ? shape[0] : shape[0] * shape[1];
+    torch::Tensor v = torch::arange(next, next + n, torch::kFloat32).reshape(shape);
+    next += v.numel();
+    stored[name] = v;
+    std::string dims;
+    for (std::int64_t d : shape) dims += (dims.empty() ? "" : ",") + std::to_string(d);
+    header += (header.size() > 1 ? "," : "") + ("\"" + name + "\": {\"dtype\": \"F32\", ") +
+              "\"shape\": [" + dims + "], \"data_offsets\": [" + std::to_string(data.size()) +
+              ", " + std::to_string(data.size() + v.nbytes()) + "]}";
+    data.append(static_cast<const char*>(v.data_ptr()), v.nbytes());
+  }
+  std::ofstream(dir / "model.safetensors", std::ios::binary)
+      << test::with_header(header + "}", data);
+  const ModelConfig config = load_model_config(dir);
+  const Checkpoint checkpoint(dir);
+  const torch::Tensor& qkv = stored.at(kAttn + "qkv_proj.weight");
+  const torch::Tensor& gate_up = stored.at(kMlp + "gate_up_proj.weight");
+  int checked = 0;
+  for (int tp : {1, 2, 4}) {
+    for (int r = 0; r < tp; ++r) {
+      SCOPED_TRACE("tp " + std::to_string(tp) + " rank " + std::to_string(r));
+      const LayerWeights l =
+          load_llama_shard(checkpoint, config, {r, tp, torch::kFloat32, torch::kCPU}).layers.at(0);
+      const std::int64_t q = 8 / tp, kv = tp <= 2 ? 4 / tp : 2, i = 8 / tp;
+      const std::int64_t first_kv = tp <= 2 ? r * kv : r / 2 * 2;  // replicated at tp 4
+      EXPECT_TRUE(
+          torch::equal(l.qkv, torch::cat({qkv.narrow(0, r * q, q), qkv.narrow(0, 8 + first_kv, kv),
+                                          qkv.narrow(0, 12 + first_kv, kv)})));
+      EXPECT_TRUE(torch::equal(
+          l.gate_up, torch::cat({gate_up.narrow(0, r * i, i), gate_up.narrow(0, 8 + r * i, i)})));
+      EXPECT_TRUE(torch::equal(l.o, stored.at(kAttn + "o_proj.weight").narrow(1, r * q, q)));
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 7);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mmlu

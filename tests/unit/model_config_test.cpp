@@ -420,7 +420,7 @@ TEST(ConfigFields, EveryFieldTransformersWritesIsKnown) {
     ++parsed;
   }
   EXPECT_EQ(parsed, static_cast<int>(fixture["configs"].size()));
-  EXPECT_EQ(parsed, 9);
+  EXPECT_EQ(parsed, 10);
 }
 
 // As the hub's config.json files of widely used checkpoints spell them (older transformers).
@@ -812,6 +812,164 @@ TEST(ConfigFields, Qwen2sWindowNeedsUseSlidingWindowAndAWindowedLayer) {
   c["layer_types"] = {"sliding_attention", "sliding_attention"};
   c["use_sliding_window"] = false;
   EXPECT_NE(config_refusal(c).find("no sliding window applies"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mmlu
+
+namespace mmlu {
+namespace {
+
+// Phi-3.5-mini's and Phi-4-mini's config.json as the hub spells them (the 48 factors of each
+// list are given here as ones and twos: their values are not what is checked).
+Json phi3_config(const char* text, std::size_t factors) {
+  Json c = parse_json_text(text, "phi");
+  c["rope_scaling"]["short_factor"] = std::vector<double>(factors, 1.0);
+  c["rope_scaling"]["long_factor"] = std::vector<double>(factors, 2.0);
+  return c;
+}
+
+const char* kPhi35Mini = R"({"architectures": ["Phi3ForCausalLM"], "attention_bias": false,
+    "attention_dropout": 0.0, "bos_token_id": 1, "embd_pdrop": 0.0, "eos_token_id": 32000,
+    "hidden_act": "silu", "hidden_size": 3072, "initializer_range": 0.02,
+    "intermediate_size": 8192, "max_position_embeddings": 131072, "model_type": "phi3",
+    "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 32,
+    "original_max_position_embeddings": 4096, "pad_token_id": 32000, "resid_pdrop": 0.0,
+    "rms_norm_eps": 1e-05, "rope_scaling": {"type": "longrope"}, "rope_theta": 10000.0,
+    "sliding_window": 262144, "tie_word_embeddings": false, "torch_dtype": "bfloat16",
+    "transformers_version": "4.43.3", "use_cache": true, "vocab_size": 32064})";
+
+const char* kPhi4Mini = R"({"architectures": ["Phi3ForCausalLM"], "attention_bias": false,
+    "attention_dropout": 0.0, "bos_token_id": 199999, "embd_pdrop": 0.0,
+    "eos_token_id": 199999, "full_attn_mod": 1, "hidden_act": "silu", "hidden_size": 3072,
+    "initializer_range": 0.02, "intermediate_size": 8192, "interpolate_factor": 1,
+    "lm_head_bias": false, "max_position_embeddings": 131072, "mlp_bias": false,
+    "model_type": "phi3", "num_attention_heads": 24, "num_hidden_layers": 32,
+    "num_key_value_heads": 8, "original_max_position_embeddings": 4096, "pad_token_id": 199999,
+    "partial_rotary_factor": 0.75, "resid_pdrop": 0.0, "rms_norm_eps": 1e-05,
+    "rope_scaling": {"type": "longrope"}, "rope_theta": 10000.0, "sliding_window": 262144,
+    "tie_word_embeddings": true, "torch_dtype": "bfloat16", "transformers_version": "4.45.0",
+    "use_cache": true, "vocab_size": 200064})";
+
+TEST(ConfigFields, PublishedPhi3CheckpointsParse) {
+  const ModelConfig p = parse_model_config(phi3_config(kPhi35Mini, 48).dump(), "p");
+  EXPECT_EQ(p.head_dim, 96);
+  EXPECT_EQ(p.rotary_dim, 96);
+  EXPECT_EQ(p.rope_scaling.type, "longrope") << "its type, however spelled";
+  EXPECT_EQ(p.rope_scaling.original_max_position_embeddings, 4096);
+  EXPECT_DOUBLE_EQ(p.rope_scaling.factor, 32.0) << "max_position_embeddings / 4096";
+  EXPECT_DOUBLE_EQ(p.rope_scaling.attention_factor,
+                   std::sqrt(1 + std::log(32.0) / std::log(4096.0)));
+  EXPECT_EQ(p.rope_scaling.short_factor, std::vector<double>(48, 1.0));
+  EXPECT_EQ(p.window(31), 262144) << "every layer";
+  EXPECT_NEAR(static_cast<double>(parameter_count(p)), 3.821e9, 0.001e9);
+
+  const ModelConfig four = parse_model_config(phi3_config(kPhi4Mini, 48).dump(), "p");
+  EXPECT_EQ(four.head_dim, 128);
+  EXPECT_EQ(four.rotary_dim, 96) << "partial_rotary_factor 0.75";
+  EXPECT_TRUE(four.tie_word_embeddings);
+  EXPECT_NEAR(static_cast<double>(parameter_count(four)), 3.836e9, 0.001e9);
+
+  // transformers' old names of longrope, and the explicit factors.
+  for (const char* type : {"su", "yarn"}) {
+    Json c = phi3_config(kPhi35Mini, 48);
+    c["rope_scaling"]["type"] = type;
+    c["rope_scaling"]["factor"] = 4.0;
+    c["rope_scaling"]["attention_factor"] = 1.5;
+    const ModelConfig renamed = parse_model_config(c.dump(), "p");
+    EXPECT_EQ(renamed.rope_scaling.type, "longrope") << type;
+    EXPECT_DOUBLE_EQ(renamed.rope_scaling.factor, 4.0);
+    EXPECT_DOUBLE_EQ(renamed.rope_scaling.attention_factor, 1.5);
+  }
+  // No rope scaling: 4096 positions, every head dimension rotates.
+  Json plain = phi3_config(kPhi35Mini, 48);
+  plain["rope_scaling"] = nullptr;
+  EXPECT_EQ(parse_model_config(plain.dump(), "p").rope_scaling.type, "");
+}
+
+TEST(ConfigFields, Phi3RefusesWhatItDoesNotImplement) {
+  int refused = 0;
+  for (const auto& [change, expected] :
+       std::vector<std::pair<std::function<void(Json&)>, std::string>>{
+           {[](Json& c) { c["rope_scaling"]["short_factor"] = std::vector<double>(47, 1.0); },
+            "rope_scaling.short_factor has 47 factors, but 96 rotary dimensions need 48"},
+           {[](Json& c) { c["rope_scaling"]["long_factor"][3] = -1.0; },
+            "rope_scaling.long_factor: -1.0 is not a factor"},
+           {[](Json& c) {
+              c["rope_scaling"] = {{"type", "linear"}, {"factor", 2.0}};
+            },
+            "rope scaling type 'linear' is not supported (transformers' Phi-3: longrope)"},
+           {[](Json& c) { c["rope_scaling"]["original_max_position_embeddings"] = 8192; },
+            "rope_scaling.original_max_position_embeddings (8192) disagrees with "
+            "original_max_position_embeddings (4096)"},
+           {[](Json& c) { c["attention_bias"] = true; },
+            "attention_bias true is not supported (transformers' Phi3ForCausalLM has no"},
+           {[](Json& c) { c["partial_rotary_factor"] = 0.01; },
+            "partial_rotary_factor 0.01 rotates 0 dimensions of head_dim 96"},
+           {[](Json& c) { c["full_attn_mod"] = 2; }, "full_attn_mod 2 is not supported"},
+           {[](Json& c) { c["lm_head_bias"] = true; }, "lm_head_bias true is not supported"},
+       }) {
+    Json c = phi3_config(kPhi35Mini, 48);
+    change(c);
+    try {
+      parse_model_config(c.dump(), "phi/config.json");
+      ADD_FAILURE() << expected << ": accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("phi/config.json: " + expected), std::string::npos)
+          << e.what();
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, 8);
+  // Partial rotation and longrope are Phi-3's: the Llama family refuses both.
+  for (const char* extra :
+       {R"("partial_rotary_factor": 0.5)", R"("rope_scaling": {"type": "longrope"})"}) {
+    const std::string llama = R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64,
+        "intermediate_size": 96, "num_hidden_layers": 1, "num_attention_heads": 4,
+        "vocab_size": 8, )" + std::string(extra) +
+                              "}";
+    EXPECT_THROW(parse_model_config(llama, "l"), InputError) << extra;
+  }
+}
+
+// A config.json with only the shape fields reads as transformers' default configuration of its
+// family does: the defaults of architectures.cpp are transformers' own.
+TEST(ConfigFields, AbsentFieldsTakeTransformersDefaults) {
+  const Json fixture =
+      read_json_file(fs::path(MMLU_TEST_FIXTURES) / "configs" / "transformers_defaults.json");
+  int compared = 0;
+  for (const auto& [name, full] : fixture["configs"].items()) {
+    if (full.contains("text_config")) continue;  // a wrapper: its language model is compared
+    SCOPED_TRACE(name);
+    Json bare = Json::object();
+    for (const char* key : {"architectures", "vocab_size", "hidden_size", "intermediate_size",
+                            "num_hidden_layers", "num_attention_heads"})
+      bare[key] = full[key];
+    const ModelConfig a = parse_model_config(full.dump(), name);
+    const ModelConfig b = parse_model_config(bare.dump(), name);
+    EXPECT_EQ(a.num_key_value_heads, b.num_key_value_heads);
+    EXPECT_EQ(a.head_dim, b.head_dim);
+    EXPECT_EQ(a.rotary_dim, b.rotary_dim);
+    EXPECT_EQ(a.max_position_embeddings, b.max_position_embeddings);
+    EXPECT_EQ(a.rms_norm_eps, b.rms_norm_eps);
+    EXPECT_EQ(a.rope_theta, b.rope_theta);
+    EXPECT_EQ(a.rope_scaling.type, b.rope_scaling.type);
+    EXPECT_EQ(a.tie_word_embeddings, b.tie_word_embeddings);
+    EXPECT_EQ(a.activation, b.activation);
+    EXPECT_EQ(a.sliding_window, b.sliding_window);
+    EXPECT_EQ(a.windowed_layers, b.windowed_layers);
+    EXPECT_EQ(a.attention_scale, b.attention_scale);
+    EXPECT_EQ(a.attn_softcap, b.attn_softcap);
+    EXPECT_EQ(a.final_softcap, b.final_softcap);
+    EXPECT_EQ(a.experts.count, b.experts.count);
+    EXPECT_EQ(a.experts.per_token, b.experts.per_token);
+    EXPECT_EQ(a.experts.intermediate_size, b.experts.intermediate_size);
+    EXPECT_EQ(a.experts.normalize_top_k, b.experts.normalize_top_k);
+    EXPECT_EQ(a.local_rope.has_value(), b.local_rope.has_value());
+    if (a.local_rope && b.local_rope) EXPECT_EQ(a.local_rope->theta, b.local_rope->theta);
+    ++compared;
+  }
+  EXPECT_EQ(compared, 9);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "mmlu/model/llama_weights.hpp"
 #include "mmlu/parallel/planner.hpp"
@@ -269,11 +270,11 @@ TEST(ModelTensors, SyntheticWeightsForEveryFamily) {
       ++shards;
     }
   }
-  EXPECT_GE(models, 23);
-  EXPECT_GE(shards, 66);
-  // Llama, Mistral, Qwen2, Qwen3, Qwen3-MoE, Mixtral, Gemma 2, Gemma 3 and Gemma 3's image-text
-  // checkpoints (the language model under its prefix).
-  EXPECT_EQ(families.size(), 9u);
+  EXPECT_GE(models, 25);
+  EXPECT_GE(shards, 71);
+  // Llama, Mistral, Qwen2, Qwen3, Qwen3-MoE, Mixtral, Gemma 2, Gemma 3, Gemma 3's image-text
+  // checkpoints (the language model under its prefix) and Phi-3.
+  EXPECT_EQ(families.size(), 10u);
 }
 
 // A checkpoint of `c`'s described tensors (zeros, F32) plus `extra` ones of 4 elements.
@@ -283,8 +284,12 @@ std::filesystem::path write_checkpoint(const ModelConfig& c,
                    ("mmlu_model_tensors_test_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  // A fused tensor once, whole.
   std::vector<std::pair<std::string, std::vector<std::int64_t>>> tensors;
-  for_each_tensor(c, [&](const TensorSpec& t) { tensors.emplace_back(t.name, t.shape); });
+  std::set<std::string> seen;
+  for_each_tensor(c, [&](const TensorSpec& t) {
+    if (seen.insert(t.name).second) tensors.emplace_back(t.name, t.stored_shape());
+  });
   for (const std::string& name : extra) tensors.push_back({name, {4}});
   std::string header = "{";
   std::int64_t offset = 0;
@@ -334,6 +339,52 @@ TEST(ModelTensors, ATensorTheDescriptionDoesNotListIsRefused) {
     }
     std::filesystem::remove_all(dir);
   }
+}
+
+// Phi-3's fused projections: q, k and v are consecutive row blocks of one stored qkv_proj, gate
+// and up the halves of gate_up_proj; a checkpoint storing them apart is not Phi-3's.
+TEST(ModelTensors, FusedProjectionsArePartsOfOneStoredTensor) {
+  const ModelConfig c = parse_model_config(R"({"architectures": ["Phi3ForCausalLM"],
+      "hidden_size": 16, "intermediate_size": 8, "num_hidden_layers": 2,
+      "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 5})",
+                                           "phi3");
+  const LayerTensors l = layer_tensors(c, 1);
+  const std::string qkv = "model.layers.1.self_attn.qkv_proj.weight";
+  const std::string gate_up = "model.layers.1.mlp.gate_up_proj.weight";
+  int parts = 0;
+  for (const auto& [t, name, first, rows] :
+       std::vector<std::tuple<const TensorSpec*, std::string, std::int64_t, std::int64_t>>{
+           {&l.q, qkv, 0, 16},
+           {&l.k, qkv, 16, 8},
+           {&l.v, qkv, 24, 8},
+           {&l.mlp->gate, gate_up, 0, 8},
+           {&l.mlp->up, gate_up, 8, 8}}) {
+    SCOPED_TRACE(name + " from row " + std::to_string(first));
+    EXPECT_EQ(t->name, name);
+    EXPECT_EQ(t->first_row, first);
+    EXPECT_EQ(t->shape, (std::vector<std::int64_t>{rows, 16}));
+    EXPECT_EQ(t->stored_shape(), (std::vector<std::int64_t>{name == qkv ? 32 : 16, 16}));
+    ++parts;
+  }
+  EXPECT_EQ(parts, 5);
+  EXPECT_EQ(l.o.fused_rows, 0) << "stored alone";
+  EXPECT_EQ(l.o.stored_shape(), l.o.shape);
+  // Parameters count each part once: the whole model is its stored tensors' elements.
+  std::uint64_t stored = 0;
+  std::set<std::string> seen;
+  for_each_tensor(c, [&](const TensorSpec& t) {
+    if (!seen.insert(t.name).second) return;
+    std::uint64_t n = 1;
+    for (std::int64_t d : t.stored_shape()) n *= static_cast<std::uint64_t>(d);
+    stored += n;
+  });
+  EXPECT_EQ(shard_elements(c, 1).value(), stored);
+  const auto dir = write_checkpoint(c, {});
+  EXPECT_NO_THROW(check_every_tensor_is_described(Checkpoint(dir), c));
+  std::filesystem::remove_all(dir);
+  const auto apart = write_checkpoint(c, {"model.layers.0.self_attn.q_proj.weight"});
+  EXPECT_THROW(check_every_tensor_is_described(Checkpoint(apart), c), InputError);
+  std::filesystem::remove_all(apart);
 }
 
 TEST(ModelTensors, ACountPast64BitsIsNullopt) {

@@ -93,6 +93,30 @@ TEST(Requests, MaxSeqLenIsTheOptionElseTheModelsAndDynamicRopeStaysWithinIt) {
   }
 }
 
+// Longrope (Phi-3) keeps prompts within its pretraining context: by default, and by refusing a
+// longer --max-seq-len.
+TEST(Requests, LongropeKeepsPromptsWithinItsPretrainingContext) {
+  ModelConfig phi = test::llama2_7b();
+  phi.max_position_embeddings = 131072;
+  phi.rope_scaling.type = "longrope";
+  phi.rope_scaling.original_max_position_embeddings = 4096;
+  Options o = options();
+  o.max_seq_len = 0;
+  EXPECT_EQ(workload_request(o, phi).max_seq_len, 4096);
+  o.max_seq_len = 2048;
+  EXPECT_EQ(workload_request(o, phi).max_seq_len, 2048);
+  o.max_seq_len = 4097;
+  try {
+    workload_request(o, phi);
+    FAIL() << "longrope beyond original_max_position_embeddings accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "--max-seq-len 4097 is beyond original_max_position_embeddings 4096"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Requests, TheRunKeyNamesWorkWeightsDtypeAndLayout) {
   Options o = options();
   const RunKey key = run_key(o, launch(), 0xabcdef, "weights id");

@@ -21,7 +21,8 @@ enum ArchitectureBit : unsigned {
   kGemma2Bit = 64,
   kGemma3TextBit = 128,
   kGemma3Bit = 256,  // the multimodal wrapper's own fields
-  kAllArchitectures = 511,
+  kPhi3Bit = 512,
+  kAllArchitectures = 1023,
 };
 
 // Which projections carry a bias.
@@ -34,7 +35,7 @@ enum class AttentionBias {
 // Where a sliding window applies, when config.json gives one.
 enum class SlidingWindow {
   kNone,
-  kEveryLayer,          // Mistral: sliding_window alone turns it on, for every layer
+  kEveryLayer,          // Mistral: sliding_window (or its default) alone, for every layer
   kQwenSelectedLayers,  // Qwen2/3: use_sliding_window, then layer_types or max_window_layers
   kQwenEveryLayer,      // Qwen3-MoE: use_sliding_window, then every layer
   kLayerTypes,          // Gemma: layer_types, by default all but every window_pattern-th layer
@@ -78,6 +79,24 @@ struct ExpertLayout {
   bool scores_in_fp32 = false;
 };
 
+// Projections stored as one tensor on disk (Phi-3): q, k and v as consecutive row blocks of
+// `qkv`, gate and up as the two halves of `gate_up`. Each rank reads its rows of each block, so
+// the split is the same as for separate tensors. Empty names: stored apart.
+struct FusedProjections {
+  std::string_view qkv;      // under self_attn.
+  std::string_view gate_up;  // under mlp.
+};
+
+// How a family's rotary embedding may be configured beyond the shared types (linear, dynamic,
+// llama3).
+struct RopeTraits {
+  // Only the first partial_rotary_factor of each head rotates; the rest passes through (Phi-3).
+  bool partial = false;
+  // The rope types this family has instead of the shared ones: Phi-3's longrope ("su" and
+  // "yarn" are its old names there), with original_max_position_embeddings a top-level field.
+  bool longrope_only = false;
+};
+
 struct Architecture {
   std::string_view name;        // config.json's architectures[0]
   std::string_view model_type;  // config.json's model_type
@@ -87,14 +106,18 @@ struct Architecture {
   std::int64_t default_max_positions = 0;
   std::int64_t default_head_dim = 0;  // 0: hidden_size / num_attention_heads
   double default_rope_theta = 10000.0;
+  double default_rms_norm_eps = 1e-6;
   bool default_tied = false;  // tie_word_embeddings when absent
   // The field naming the MLP's activation, and its default.
   std::string_view activation_field = "hidden_act";
   std::string_view default_activation = "silu";
   AttentionBias bias = AttentionBias::kNone;
   SlidingWindow window = SlidingWindow::kNone;
-  std::int64_t window_pattern = 2;  // kLayerTypes: layer i is global when (i + 1) % pattern == 0
-  bool qk_norm = false;             // per-head RMSNorm of q and k before rotary (Qwen3)
+  std::int64_t window_pattern = 2;     // kLayerTypes: layer i is global when (i + 1) % pattern == 0
+  std::int64_t default_window = 4096;  // sliding_window when absent; 0: none
+  bool qk_norm = false;                // per-head RMSNorm of q and k before rotary (Qwen3)
+  RopeTraits rope = {};
+  FusedProjections fused = {};
   ExpertLayout experts = {};
   GemmaTraits gemma = {};
   LanguageModelOf wrapper = {};

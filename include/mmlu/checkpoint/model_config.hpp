@@ -12,11 +12,16 @@
 namespace mmlu {
 
 struct RopeScaling {
-  std::string type;  // "", "linear", "dynamic" or "llama3"
+  std::string type;  // "", "linear", "dynamic", "llama3" or "longrope"
   double factor = 1.0;
   double low_freq_factor = 1.0;
   double high_freq_factor = 4.0;
   std::int64_t original_max_position_embeddings = 0;
+  // longrope (Phi-3): each frequency's own divisor for sequences within
+  // original_max_position_embeddings (short) and beyond it (long), and the factor that
+  // multiplies cos and sin.
+  std::vector<double> short_factor, long_factor;
+  double attention_factor = 1.0;
 };
 
 // A mixture-of-experts MLP: a router picks `per_token` of `count` experts for each token and
@@ -43,6 +48,9 @@ struct ModelConfig {
   std::int64_t num_attention_heads = 0;
   std::int64_t num_key_value_heads = 0;
   std::int64_t head_dim = 0;
+  // The leading dimensions of each head that rotate: head_dim, or its partial_rotary_factor
+  // (Phi-3); the rest pass through unrotated.
+  std::int64_t rotary_dim = 0;
   std::int64_t max_position_embeddings = 0;
   double rms_norm_eps = 1e-6;
   double rope_theta = 10000.0;
@@ -93,11 +101,11 @@ struct ModelConfig {
 // Parses and validates DIR/config.json. Every problem is an InputError naming the file and the
 // field ("config.json: num_attention_heads (7) does not divide ..."). A field this build does not
 // know for the architecture, or a value of a known one that the forward pass does not implement
-// (hidden_act gelu, mlp_bias true, partial_rotary_factor 0.5, a rope type or rope field not
-// listed), is refused the same way: config_fields.hpp holds the list. Sizes are capped far above
-// any real model (vocab_size 2^24; hidden_size, intermediate_size and num_attention_heads *
-// head_dim 2^20; heads, head_dim and layers 2^16; positions 2^31 - 1) so that no product of
-// them wraps; rope numbers are kept where rope.cpp's float32 arithmetic stays finite.
+// (hidden_act relu, mlp_bias true, partial_rotary_factor 0.5 outside Phi-3, a rope type or rope
+// field not listed), is refused the same way: config_fields.hpp holds the list. Sizes are capped
+// far above any real model (vocab_size 2^24; hidden_size, intermediate_size and num_attention_heads
+// * head_dim 2^20; heads, head_dim and layers 2^16; positions 2^31 - 1) so that no product of them
+// wraps; rope numbers are kept where rope.cpp's float32 arithmetic stays finite.
 ModelConfig load_model_config(const std::filesystem::path& model_dir);
 
 // Same rules on an in-memory JSON text; `origin` names it in errors.

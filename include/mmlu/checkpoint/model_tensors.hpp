@@ -30,9 +30,15 @@ enum class Partition {
 
 struct TensorSpec {
   std::string name;                 // as stored in the safetensors files
-  std::vector<std::int64_t> shape;  // as stored
+  std::vector<std::int64_t> shape;  // as stored, or of this part of a fused tensor
   int dim = 0;                      // the split dimension: 0 column-parallel, 1 row-parallel
   Partition partition = Partition::kWhole;
+  // A part of a tensor stored fused with others (Phi-3's qkv_proj): rows [first_row, first_row +
+  // shape[0]) of `name`, whose stored rows are fused_rows. 0: the tensor is stored alone.
+  std::int64_t first_row = 0;
+  std::int64_t fused_rows = 0;
+  // The shape the checkpoint stores under `name`.
+  std::vector<std::int64_t> stored_shape() const;
 };
 
 // Which heads and rows one rank owns.
@@ -58,8 +64,8 @@ std::int64_t vocab_rows_per_rank(const ModelConfig& config, int tp);
 // multiple of them.
 std::int64_t kv_heads_per_rank(const ModelConfig& config, int tp);
 
-// A rank's part of a tensor along its split dimension: [start, start + length). Rows past the
-// stored end (vocabulary padding) are zeros.
+// A rank's part of a tensor along its split dimension: [start, start + length), counted within
+// the part for a fused tensor. Rows past the stored end (vocabulary padding) are zeros.
 struct RankSlice {
   std::int64_t start = 0, length = 0;
 };
