@@ -118,15 +118,23 @@ torch::Tensor lse_from_grid(const torch::Tensor& grid, const torch::Tensor& slot
 
 namespace {
 
-// Attention with soft-capped scores, as transformers' eager path computes it: scores in the run
-// dtype, cap * tanh(scores / cap), masked, softmax in fp32 rounded back, then the values.
-// visible [L, S] (bool): which keys each query sees.
+// Soft-capped scores as transformers' eager path computes them: in the run dtype,
+// cap * tanh(scores / cap), then masked. visible [L, S] (bool): which keys each query sees
+// (undefined: all of them).
+torch::Tensor capped_scores(const torch::Tensor& q, const torch::Tensor& k,
+                            const torch::Tensor& visible, double scale, double cap) {
+  torch::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(scale);
+  scores.div_(cap).tanh_().mul_(cap);
+  if (visible.defined())
+    scores.masked_fill_(visible.logical_not(), -std::numeric_limits<double>::infinity());
+  return scores;
+}
+
+// Attention with soft-capped scores: softmax in fp32 rounded back, then the values.
 torch::Tensor capped_attention(const torch::Tensor& q, const torch::Tensor& k,
                                const torch::Tensor& v, const torch::Tensor& visible, double scale,
                                double cap) {
-  torch::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(scale);
-  scores.div_(cap).tanh_().mul_(cap);
-  scores.masked_fill_(visible.logical_not(), -std::numeric_limits<double>::infinity());
+  const torch::Tensor scores = capped_scores(q, k, visible, scale, cap);
   return at::matmul(scores.softmax(-1, torch::kFloat32).to(q.scalar_type()), v);
 }
 
@@ -171,12 +179,13 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
   const std::optional<std::int64_t> window = config_.window(static_cast<std::int64_t>(layer));
   const bool banded = window && offset + rows.width > *window;
   torch::Tensor out;  // [1, heads, N, E]
-  // Soft-capped scores have no fused kernel: they take the explicit path below.
+  // Soft-capped scores have no fused kernel: they take explicit paths (capped_scores).
   const bool capped = config_.attn_softcap > 0;
-  if (prefix && split_prefix_attention_ && !banded && !capped) {
+  if (prefix && split_prefix_attention_ && !banded) {
     try {
       out = prefix_attention(q, q_rows, widen(k_rows), widen(v_rows), rows,
-                             widen(prefix->keys[layer]), widen(prefix->values[layer]), scale);
+                             widen(prefix->keys[layer]), widen(prefix->values[layer]), scale,
+                             config_.attn_softcap);
       split_prefix_attention_ran_ = true;
     } catch (const c10::OutOfMemoryError&) {
       throw;  // the fallback needs more memory, not less
@@ -226,13 +235,28 @@ torch::Tensor LlamaModel::attention(const LayerWeights& w, const torch::Tensor& 
 
 namespace {
 
-// Attention and the log-sum-exp of its scores per query, from the fused kernels that report it:
-// out [B, H, L, E], lse [B, H, L] (fp32).
+// Attention and the log-sum-exp of its scores per query, from the fused kernels that report it
+// or, for soft-capped scores (cap > 0), computed here from capped_scores: out [B, H, L, E], lse
+// [B, H, L] (fp32). Causal: query i of L sees keys up to S - L + i.
 std::pair<torch::Tensor, torch::Tensor> attention_with_lse(const torch::Tensor& q,
                                                            const torch::Tensor& k,
                                                            const torch::Tensor& v, bool causal,
-                                                           double scale) {
+                                                           double scale, double cap) {
   torch::Tensor out, lse;
+  if (cap > 0) {
+    torch::Tensor visible;
+    if (causal) {
+      const std::int64_t length = q.size(2), keys = k.size(2);
+      visible = torch::ones({length, keys}, q.options().dtype(torch::kBool)).tril(keys - length);
+    }
+    // The softmax's own steps (max, exp, sum, divide), keeping the max and the sum for the
+    // log-sum-exp; the probabilities are rounded to the run dtype as in capped_attention.
+    torch::Tensor scores = capped_scores(q, k, visible, scale, cap).to(torch::kFloat32);
+    const torch::Tensor max = scores.amax(-1, /*keepdim=*/true);
+    const torch::Tensor sum = scores.sub_(max).exp_().sum(-1, /*keepdim=*/true);
+    out = at::matmul(scores.div_(sum).to(q.scalar_type()), v);
+    return {out, (max + sum.log()).squeeze(-1)};
+  }
   if (!q.is_cuda()) {
     std::tie(out, lse) =
         at::_scaled_dot_product_flash_attention_for_cpu(q, k, v, 0.0, causal, std::nullopt, scale);
@@ -258,13 +282,14 @@ std::pair<torch::Tensor, torch::Tensor> attention_with_lse(const torch::Tensor& 
 torch::Tensor LlamaModel::prefix_attention(const torch::Tensor& q, const torch::Tensor& q_rows,
                                            const torch::Tensor& k_rows, const torch::Tensor& v_rows,
                                            const Rows& rows, const torch::Tensor& prefix_k,
-                                           const torch::Tensor& prefix_v, double scale) {
+                                           const torch::Tensor& prefix_v, double scale,
+                                           double cap) {
   // softmax over [prefix; own row] as two attentions merged by their log-sum-exps. The prefix
   // part takes every packed token's query as one sequence against the single copy of the
   // prefix, so the prefix keys and values are never copied per row.
   const std::int64_t heads = q.size(1), n = q.size(2), hd = q.size(3);
-  auto [shared, shared_lse] = attention_with_lse(q, prefix_k, prefix_v, false, scale);
-  auto [own_grid, own_lse_grid] = attention_with_lse(q_rows, k_rows, v_rows, true, scale);
+  auto [shared, shared_lse] = attention_with_lse(q, prefix_k, prefix_v, false, scale, cap);
+  auto [own_grid, own_lse_grid] = attention_with_lse(q_rows, k_rows, v_rows, true, scale, cap);
   const torch::Tensor own = from_grid(own_grid, rows.slots);
   const torch::Tensor own_lse = lse_from_grid(own_lse_grid, rows.slots);
   // The two softmaxes weigh in by their shares of the total mass: the prefix's share is

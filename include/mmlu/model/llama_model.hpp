@@ -89,7 +89,7 @@ class LlamaModel {
   torch::Tensor prefix_attention(const torch::Tensor& q, const torch::Tensor& q_rows,
                                  const torch::Tensor& k_rows, const torch::Tensor& v_rows,
                                  const Rows& rows, const torch::Tensor& prefix_k,
-                                 const torch::Tensor& prefix_v, double scale);
+                                 const torch::Tensor& prefix_v, double scale, double cap);
   torch::Tensor mlp(const LayerWeights& w, const torch::Tensor& x);
   torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight) const;
   // This rank's vocabulary columns of the log-softmax at the asked positions.
