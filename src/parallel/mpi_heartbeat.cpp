@@ -32,10 +32,6 @@ RingHeartbeat::RingHeartbeat(MPI_Comm comm, std::chrono::milliseconds interval,
   send();
 }
 
-RingHeartbeat::~RingHeartbeat() {
-  // Left without stop() (an error ends the job): the requests go with the communicator.
-}
-
 void RingHeartbeat::post_receive() {
   check_mpi(MPI_Irecv(&incoming_, 1, MPI_INT, successor_, kHeartbeatTag, ring_.get(), &receive_),
             "MPI_Irecv");

@@ -26,7 +26,8 @@ class RingHeartbeat {
   // names the watched rank in the message ("rank 3 on node12"), `advice` ends it.
   RingHeartbeat(MPI_Comm comm, std::chrono::milliseconds interval,
                 std::chrono::milliseconds silence, std::string successor, std::string advice);
-  ~RingHeartbeat();
+  // Left without stop() (an error ends the job), requests in flight go with the communicator.
+  ~RingHeartbeat() = default;
   RingHeartbeat(const RingHeartbeat&) = delete;
   RingHeartbeat& operator=(const RingHeartbeat&) = delete;
 
