@@ -17,16 +17,16 @@ WorkloadRequest workload_request(const Options& o, const ModelConfig& config) {
   r.synthetic = o.synthetic_data;
   // Longrope's rotation changes for a whole batch once any prompt passes the pretraining
   // context: prompts stay within it (longer ones drop shots, as beyond any --max-seq-len).
-  const std::int64_t longrope_context = config.rope_scaling.type == "longrope"
-                                            ? config.rope_scaling.original_max_position_embeddings
-                                            : config.max_position_embeddings;
-  const std::int64_t model_limit = std::min(config.max_position_embeddings, longrope_context);
+  const bool longrope = config.rope_scaling.type == "longrope";
+  const std::int64_t context = config.rope_scaling.original_max_position_embeddings;
+  std::int64_t model_limit = config.max_position_embeddings;
+  if (longrope) model_limit = std::min(model_limit, context);
   r.max_seq_len = o.max_seq_len > 0 ? o.max_seq_len : model_limit;
   r.vocab_size = config.vocab_size;
-  if (config.rope_scaling.type == "longrope" && r.max_seq_len > longrope_context)
+  if (longrope && r.max_seq_len > context)
     throw InputError("--max-seq-len " + std::to_string(r.max_seq_len) +
-                     " is beyond original_max_position_embeddings " +
-                     std::to_string(longrope_context) + " of " + config.origin +
+                     " is beyond original_max_position_embeddings " + std::to_string(context) +
+                     " of " + config.origin +
                      ": longrope's long factors would make a prompt's rotation depend on how "
                      "prompts are batched, and are not implemented");
   if (config.rope_scaling.type == "dynamic" && r.max_seq_len > config.max_position_embeddings)

@@ -31,20 +31,14 @@ torch::Tensor to_device_async(const std::vector<std::int64_t>& values, torch::De
 }
 
 const torch::Tensor& LlamaModel::inv_freq_for(std::int64_t seq_len, bool local) {
-  // Dynamic scaling changes the frequencies beyond the trained context; everything else is one
+  // Dynamic scaling changes the frequencies beyond the trained context, and longrope's would
+  // (rope_inv_freq refuses: workload_request keeps prompts within it); everything else is one
   // tensor, kept on the device so no forward pass copies it from the host.
   const ModelConfig& rope = rope_configs_[local];
-  // Longrope switches to its long factors for a whole batch once any row passes the pretraining
-  // context, so a prompt's rotation would depend on its batch: workload_request keeps every
-  // prompt within that context.
-  if (rope.rope_scaling.type == "longrope" &&
-      seq_len > rope.rope_scaling.original_max_position_embeddings)
-    throw Error("longrope: a batch of " + std::to_string(seq_len) +
-                " positions is beyond original_max_position_embeddings " +
-                std::to_string(rope.rope_scaling.original_max_position_embeddings));
-  const bool dynamic =
-      rope.rope_scaling.type == "dynamic" && seq_len > rope.max_position_embeddings;
-  if (dynamic) {
+  const RopeScaling& s = rope.rope_scaling;
+  const bool beyond = (s.type == "dynamic" && seq_len > rope.max_position_embeddings) ||
+                      (s.type == "longrope" && seq_len > s.original_max_position_embeddings);
+  if (beyond) {
     dynamic_inv_freq_[local] = rope_inv_freq(rope, seq_len).to(device());
     return dynamic_inv_freq_[local];
   }
@@ -343,13 +337,14 @@ torch::Tensor LlamaModel::forward(const PackedBatch& batch, const PrefixCache* p
   if (padded) rows.slots = to_device_async(slots, device);
   const auto dtype = weights_.embed.scalar_type();
   const torch::Tensor position = to_device_async(positions, device).view({1, n});
-  auto [cos, sin] = rope_cos_sin(inv_freq_for(offset + width, false), position, dtype,
-                                 rope_attention_factor(config_));
+  auto rotation = [&](bool local) {
+    return rope_cos_sin(inv_freq_for(offset + width, local), position, dtype,
+                        rope_attention_factor(rope_configs_[local]));
+  };
+  auto [cos, sin] = rotation(false);
   // Gemma 3's sliding layers rotate with their own base.
   torch::Tensor local_cos, local_sin;
-  if (config_.local_rope)
-    std::tie(local_cos, local_sin) =
-        rope_cos_sin(inv_freq_for(offset + width, true), position, dtype);
+  if (config_.local_rope) std::tie(local_cos, local_sin) = rotation(true);
 
   if (cache) {
     cache->keys.clear();
