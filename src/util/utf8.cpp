@@ -115,4 +115,8 @@ bool is_unicode_whitespace(char32_t cp) {
          cp == 0x205F || cp == 0x3000;
 }
 
+bool is_python_space(char32_t cp) {
+  return is_unicode_whitespace(cp) || (cp >= 0x1C && cp <= 0x1F);
+}
+
 }  // namespace mmlu

@@ -27,4 +27,7 @@ std::string utf8_lossy(std::string_view bytes);
 // Unicode's White_Space property (what Rust's char::is_whitespace tests).
 bool is_unicode_whitespace(char32_t cp);
 
+// Python's str.isspace: White_Space plus the separators U+001C..U+001F, what str.strip() removes.
+bool is_python_space(char32_t cp);
+
 }  // namespace mmlu
