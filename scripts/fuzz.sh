@@ -16,9 +16,10 @@ cd "$repo"
 ci=0
 if [ "${1:-}" = --ci ]; then ci=1; shift; seconds=0; else seconds=${1:-60}; shift || true; fi
 declare -A ci_runs=([safetensors]=200000 [csv]=20000 [jsonl]=15000 [tokenizer_json]=800
-                    [config_json]=200000 [ini]=15000 [partial_results]=200000)
+                    [config_json]=200000 [ini]=15000 [partial_results]=200000 [task_file]=200000)
 targets=("$@")
-((${#targets[@]})) || targets=(safetensors csv jsonl tokenizer_json config_json ini partial_results)
+((${#targets[@]})) ||
+  targets=(safetensors csv jsonl tokenizer_json config_json ini partial_results task_file)
 build=$repo/build-fuzz
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (apt-get install clang)" >&2; exit 2; }
 
@@ -31,7 +32,10 @@ cmake --build "$build" -j "$(nproc)" >"$build.build.log" 2>&1 || { tail -40 "$bu
 # Seeds: copies of real inputs, small enough for fast executions.
 seeds=$build/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{safetensors,csv,jsonl,tokenizer_json,config_json,ini,partial_results}
+mkdir -p "$seeds"/{safetensors,csv,jsonl,tokenizer_json,config_json,ini,partial_results,task_file}
+for f in tasks/*.json tasks/mmlu/mmlu_anatomy.json tasks/cmmlu/cmmlu_agronomy.json; do
+  cp "$f" "$seeds/task_file/"
+done
 cp configs/embedded/data/*/*.csv "$seeds/csv/"
 cp tests/fixtures/tokenizers/*/tokenizer.json "$seeds/tokenizer_json/" 2>/dev/null || true
 for f in tests/fixtures/tokenizers/*/tokenizer.json; do cp "$f" "$seeds/tokenizer_json/$(basename "$(dirname "$f")").json"; done
