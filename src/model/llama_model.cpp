@@ -377,6 +377,11 @@ torch::Tensor LlamaModel::forward(const PackedBatch& batch, const PrefixCache* p
 
 torch::Tensor LlamaModel::local_log_probs(const PrefixCache* prefix, const PackedBatch& batch,
                                           const std::vector<TokenPosition>& at) {
+  return local_log_softmax(hidden_at(prefix, batch, at));
+}
+
+torch::Tensor LlamaModel::hidden_at(const PrefixCache* prefix, const PackedBatch& batch,
+                                    const std::vector<TokenPosition>& at) {
   std::vector<std::int64_t> starts(batch.lengths.size() + 1, 0);
   for (std::size_t r = 0; r < batch.lengths.size(); ++r)
     starts[r + 1] = starts[r] + batch.lengths[r];
@@ -388,12 +393,55 @@ torch::Tensor LlamaModel::local_log_probs(const PrefixCache* prefix, const Packe
       throw Error("scored position outside the batch");
     picked.push_back(starts[static_cast<std::size_t>(p.row)] + p.col);
   }
-  const torch::Tensor rows = forward(batch, prefix, nullptr, to_device_async(picked, device()));
-  torch::Tensor logits = column_parallel_linear(rows, weights_.lm_head);  // [N, vocab rows]
+  return forward(batch, prefix, nullptr, to_device_async(picked, device()));
+}
+
+torch::Tensor LlamaModel::local_log_softmax(const torch::Tensor& hidden) {
+  torch::Tensor logits = column_parallel_linear(hidden, weights_.lm_head);  // [K, vocab rows]
   // Gemma caps the final logits (in the run dtype, as transformers); each rank caps its columns.
   if (config_.final_softcap > 0)
     logits = logits.div(config_.final_softcap).tanh_().mul_(config_.final_softcap);
   return vocab_parallel_log_softmax(logits, layout_.first_vocab_row, config_.vocab_size, group_);
+}
+
+torch::Tensor LlamaModel::target_log_probs(const PrefixCache* prefix, const PackedBatch& batch,
+                                           const std::vector<TokenPosition>& at,
+                                           const std::vector<std::int64_t>& targets,
+                                           std::int64_t chunk) {
+  if (targets.size() != at.size()) throw Error("one target token per scored position");
+  if (chunk < 1) throw Error("a scoring chunk holds at least one position");
+  for (std::int64_t id : targets)
+    if (id < 0 || id >= config_.vocab_size) throw Error("target token outside the vocabulary");
+  const torch::Tensor hidden = hidden_at(prefix, batch, at);
+  const torch::Tensor wanted = to_device_async(targets, device());
+  const auto count = static_cast<std::int64_t>(at.size());
+  const std::int64_t first = layout_.first_vocab_row;
+  auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device());
+  torch::Tensor out = torch::empty({count, 2}, options);
+  for (std::int64_t begin = 0; begin < count; begin += chunk) {
+    const std::int64_t n = std::min(chunk, count - begin);
+    const torch::Tensor lp = local_log_softmax(hidden.narrow(0, begin, n));  // [n, local]
+    const torch::Tensor target = wanted.narrow(0, begin, n);
+    // The target's column lives on one rank; the others add zero.
+    const torch::Tensor column = target - first;
+    const torch::Tensor mine = column.ge(0).logical_and(column.lt(lp.size(1)));
+    torch::Tensor value = torch::where(
+        mine, lp.gather(1, column.clamp(0, lp.size(1) - 1).unsqueeze(1)).squeeze(1), 0.0f);
+    group_.all_reduce_sum(value);
+    // The greedy token: the highest value, the lowest index among equals, over every rank.
+    const torch::Tensor local_best = lp.argmax(1);
+    torch::Tensor best_value = lp.gather(1, local_best.unsqueeze(1)).squeeze(1).contiguous();
+    torch::Tensor top = best_value.clone();
+    group_.all_reduce_max(top);
+    // Token ids are below 2^24, exact in float32: the max of minus the id is the lowest id.
+    torch::Tensor lowest =
+        torch::where(best_value.eq(top), -(local_best + first).to(torch::kFloat32),
+                     -std::numeric_limits<float>::infinity());
+    group_.all_reduce_max(lowest);
+    out.narrow(0, begin, n).select(1, 0).copy_(value);
+    out.narrow(0, begin, n).select(1, 1).copy_(lowest.neg().eq(target.to(torch::kFloat32)));
+  }
+  return out;
 }
 
 torch::Tensor LlamaModel::gather_vocabulary(const torch::Tensor& local) {

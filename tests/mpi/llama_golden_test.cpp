@@ -263,6 +263,61 @@ TEST_F(LlamaGolden, PackedRowsOfDifferentLengthsMatchTransformers) {
   EXPECT_GE(tested, kMinModelsChecked - 1) << "models checked at tp " << tp_;
 }
 
+// Continuation scoring: each position's target log-probability and whether the target is the
+// greedy token, against the reference's row. Targets alternate between the reference's argmax
+// (greedy) and the sequence's next token (mostly not); a chunk of 7 positions makes the chunked
+// output projection cut rows of every sequence.
+TEST_F(LlamaGolden, TargetLogProbsAndGreedyMatchTransformers) {
+  int tested = 0;
+  for (const fs::path& dir : fixture_models()) {
+    if (dir.filename() == "llama_dynamic_rope") continue;  // rope depends on the call's length
+    auto model = load(dir, torch::kFloat32);
+    if (!model) continue;
+    ++tested;
+    const Reference ref = read_reference(dir);
+    const std::string name = dir.filename().string();
+    PackedBatch whole;
+    std::vector<TokenPosition> at;
+    std::vector<std::int64_t> targets;
+    std::vector<float> want;
+    std::vector<int> want_greedy;
+    int greedy = 0, ties = 0;
+    for (std::size_t i = 0; i < ref.tokens.size(); ++i) {
+      const std::int64_t length = ref.tokens[i].size(0);
+      whole.lengths.push_back(length);
+      for (std::int64_t c = 0; c < length; ++c) {
+        const torch::Tensor row = ref.logprobs[i][c];
+        const std::int64_t best = row.argmax().item<std::int64_t>();
+        const std::int64_t next = ref.tokens[i][(c + 1) % length].item<std::int64_t>();
+        const std::int64_t target = c % 2 == 0 ? best : next;
+        // A row whose top two lie within kTie has no reliable greedy token: not compared.
+        const torch::Tensor top2 = std::get<0>(row.topk(2));
+        if ((top2[0] - top2[1]).item<double>() < kTie) {
+          ++ties;
+          continue;
+        }
+        at.push_back({static_cast<std::int64_t>(i), c});
+        targets.push_back(target);
+        want.push_back(row[target].item<float>());
+        want_greedy.push_back(target == best ? 1 : 0);
+        greedy += want_greedy.back();
+      }
+    }
+    whole.tokens = torch::cat(ref.tokens);
+    const torch::Tensor ours = model->target_log_probs(nullptr, whole, at, targets, 7).cpu();
+    ASSERT_EQ(ours.size(0), static_cast<std::int64_t>(at.size())) << name;
+    for (std::size_t k = 0; k < at.size(); ++k) {
+      EXPECT_NEAR(ours[k][0].item<float>(), want[k], kFp32Tolerance) << name << " position " << k;
+      EXPECT_EQ(static_cast<int>(ours[k][1].item<float>()), want_greedy[k])
+          << name << " position " << k;
+    }
+    EXPECT_GT(greedy, 0) << name;
+    EXPECT_LT(greedy, static_cast<int>(at.size())) << name;
+    EXPECT_LE(ties, 2) << name;
+  }
+  EXPECT_GE(tested, kMinModelsChecked - 1) << "models checked at tp " << tp_;
+}
+
 // Against the fp32 reference, within kBf16Tolerance or, where the fixture holds transformers' own
 // bf16 run and that strays further (Gemma), within 1.25 times transformers' own error. A mixture
 // of experts is compared with transformers' bf16 run instead, and only where both route alike:

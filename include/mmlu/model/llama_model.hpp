@@ -67,6 +67,15 @@ class LlamaModel {
   torch::Tensor candidate_log_probs(const PrefixCache* prefix, const PackedBatch& batch,
                                     const std::vector<TokenPosition>& at,
                                     const std::vector<std::int64_t>& candidates);
+  // Continuation scoring: at each position at[i], the log-probability of the token targets[i]
+  // and whether it is the greedy choice there (the first highest, as torch.argmax, which
+  // lm-eval's is_greedy compares). [K, 2] float32: (log-prob, 1 or 0). The output projection runs
+  // on at most `chunk` positions at a time, so K x vocabulary logits are never held at once.
+  torch::Tensor target_log_probs(const PrefixCache* prefix, const PackedBatch& batch,
+                                 const std::vector<TokenPosition>& at,
+                                 const std::vector<std::int64_t>& targets,
+                                 std::int64_t chunk = kScoreChunk);
+  static constexpr std::int64_t kScoreChunk = 256;
 
  private:
   // Where a pass's N packed tokens sit in a [count, width] grid of right-padded rows: only the
@@ -95,6 +104,11 @@ class LlamaModel {
   // This rank's vocabulary columns of the log-softmax at the asked positions.
   torch::Tensor local_log_probs(const PrefixCache* prefix, const PackedBatch& batch,
                                 const std::vector<TokenPosition>& at);
+  // Final-normed hidden states of the packed tokens at `at` ([K, hidden]).
+  torch::Tensor hidden_at(const PrefixCache* prefix, const PackedBatch& batch,
+                          const std::vector<TokenPosition>& at);
+  // This rank's vocabulary columns of the log-softmax of hidden states [K, hidden].
+  torch::Tensor local_log_softmax(const torch::Tensor& hidden);
   torch::Tensor pick_candidates(const torch::Tensor& local,
                                 const std::vector<std::int64_t>& candidates);
   torch::Tensor gather_vocabulary(const torch::Tensor& local);
