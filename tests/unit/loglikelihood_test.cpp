@@ -1,0 +1,148 @@
+// Continuation scoring end to end against lm-evaluation-harness 0.4.13's HF backend
+// (tests/fixtures/make_task_fixtures.py: scores.json): built-in task files, documents in hub
+// layout, lm-eval's tokenisation of each (context, continuation) pair, a tiny Llama with a
+// SentencePiece-style vocabulary and a tiny Qwen2 with a byte-level BPE and Chinese prompts, on
+// the CPU in fp32. Every document's log-likelihoods, is_greedy, acc and acc_norm (mc2's
+// probability mass for truthfulqa_mc2) at 0 and 5 shots.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mmlu/checkpoint/model_config.hpp"
+#include "mmlu/checkpoint/safetensors.hpp"
+#include "mmlu/data/encode_pair.hpp"
+#include "mmlu/data/task_requests.hpp"
+#include "mmlu/data/task_spec.hpp"
+#include "mmlu/eval/loglikelihood.hpp"
+#include "mmlu/parallel/collectives.hpp"
+#include "mmlu/tokenizer/tokenizer.hpp"
+#include "mmlu/util/json_file.hpp"
+
+namespace mmlu {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kFixtures = fs::path(MMLU_TEST_FIXTURES) / "tasks";
+const fs::path kTasks = MMLU_TASKS_DIR;
+
+// lm-eval's own batch-size noise is up to 6e-5 where sums reach a few hundred nats.
+double tolerance(double ll) {
+  return 1e-4 + 1e-6 * std::abs(ll);
+}
+
+fs::path task_file(const std::string& name) {
+  for (const auto& entry : fs::recursive_directory_iterator(kTasks))
+    if (entry.path().filename() == name + ".json") return entry.path();
+  ADD_FAILURE() << "no task file for " << name;
+  return {};
+}
+
+TaskDocs read_split(const TaskSpec& spec, const std::string& split) {
+  const fs::path path = kFixtures / "hub" / spec.dataset_path /
+                        spec.dataset_name.value_or("default") / (split + ".jsonl");
+  std::ifstream in(path);
+  std::vector<Json> raw;
+  for (std::string line; std::getline(in, line);) raw.push_back(parse_json_text(line, path));
+  return prepare_docs(spec, std::move(raw), path.string());
+}
+
+struct Loaded {
+  std::unique_ptr<Collectives> group = make_single_rank_collectives();
+  std::unique_ptr<LlamaModel> model;
+  std::unique_ptr<Tokenizer> tokenizer;
+};
+
+Loaded load(const std::string& name) {
+  const fs::path dir = kFixtures / "models" / name;
+  Loaded l;
+  const ModelConfig config = load_model_config(dir);
+  Checkpoint checkpoint(dir);
+  l.model = std::make_unique<LlamaModel>(
+      config, load_llama_shard(checkpoint, config, {0, 1, torch::kFloat32, torch::kCPU}),
+      shard_layout(config, 0, 1), *l.group);
+  l.tokenizer = load_tokenizer(dir);
+  return l;
+}
+
+std::int32_t argmax(const std::vector<double>& v) {
+  std::int32_t best = 0;
+  for (std::size_t i = 1; i < v.size(); ++i)
+    if (v[i] > v[static_cast<std::size_t>(best)]) best = static_cast<std::int32_t>(i);
+  return best;
+}
+
+TEST(Loglikelihood, EveryDocumentScoresAsLmEvalsHfBackend) {
+  const Json cases = read_json_file(kFixtures / "scores.json");
+  std::map<std::string, Loaded> models;
+  int documents = 0, choices = 0;
+  double worst = 0;
+  for (const Json& c : cases) {
+    const std::string model_name = c["model"], name = c["task"];
+    const int shots = c["shots"];
+    if (!models.count(model_name)) models.emplace(model_name, load(model_name));
+    Loaded& m = models.at(model_name);
+    const TaskSpec spec = read_task_file(task_file(name));
+    const TaskDocs evaluated = read_split(spec, spec.evaluated_split());
+    const auto requests = build_requests(
+        spec, evaluated, read_split(spec, spec.fewshot_pool_split()), spec.shots(shots), 1234);
+    std::vector<LoglikelihoodDocument> docs;
+    for (const DocumentRequests& r : requests) {
+      LoglikelihoodDocument d;
+      for (std::size_t i = 0; i < r.continuations.size(); ++i) {
+        const std::string& context = r.contexts[static_cast<std::size_t>(r.context_of[i])];
+        const EncodedPair pair = encode_pair(*m.tokenizer, context, r.continuations[i]);
+        if (d.contexts.size() <= static_cast<std::size_t>(r.context_of[i]))
+          d.contexts.push_back(pair.context);
+        EXPECT_EQ(d.contexts[static_cast<std::size_t>(r.context_of[i])], pair.context);
+        d.choices.push_back({r.context_of[i], pair.continuation});
+      }
+      docs.push_back(std::move(d));
+    }
+    const auto scores = score_loglikelihoods(*m.model, docs, 4096, 1024);
+    ASSERT_EQ(scores.size(), c["docs"].size()) << name;
+    for (std::size_t d = 0; d < scores.size(); ++d) {
+      const Json& want = c["docs"][d];
+      const std::string where =
+          model_name + " " + name + " " + std::to_string(shots) + "-shot doc " + std::to_string(d);
+      ASSERT_EQ(scores[d].size(), want["loglikelihoods"].size()) << where;
+      std::vector<double> ll, norm;
+      for (std::size_t i = 0; i < scores[d].size(); ++i) {
+        const double theirs = want["loglikelihoods"][i];
+        EXPECT_NEAR(scores[d][i].loglikelihood, theirs, tolerance(theirs)) << where << " " << i;
+        EXPECT_EQ(scores[d][i].is_greedy, want["is_greedy"][i].get<bool>()) << where << " " << i;
+        worst = std::max(worst, std::abs(scores[d][i].loglikelihood - theirs));
+        ll.push_back(scores[d][i].loglikelihood);
+        norm.push_back(ll.back() / static_cast<double>(requests[d].choice_chars[i]));
+        ++choices;
+      }
+      const std::int32_t gold = requests[d].gold;
+      if (spec.process_results == "mc2") {
+        // The probability mass of the true answers, normalised over the choices.
+        const Json& doc = evaluated.docs[d];
+        double total = 0, truth = 0;
+        for (std::size_t i = 0; i < ll.size(); ++i) {
+          total += std::exp(ll[i]);
+          if (doc["mc2_targets"]["labels"][i] == 1) truth += std::exp(ll[i]);
+        }
+        EXPECT_NEAR(truth / total, want["acc"].get<double>(), 1e-4) << where;
+      } else {
+        EXPECT_EQ(argmax(ll) == gold ? 1.0 : 0.0, want["acc"].get<double>()) << where;
+        if (want.contains("acc_norm"))
+          EXPECT_EQ(argmax(norm) == gold ? 1.0 : 0.0, want["acc_norm"].get<double>()) << where;
+      }
+      ++documents;
+    }
+  }
+  std::printf("  %d documents, %d choices; max |ours - lm-eval| %.2e nats\n", documents, choices,
+              worst);
+  EXPECT_EQ(documents, 266);
+}
+
+}  // namespace
+}  // namespace mmlu
