@@ -16,10 +16,11 @@ cd "$repo"
 ci=0
 if [ "${1:-}" = --ci ]; then ci=1; shift; seconds=0; else seconds=${1:-60}; shift || true; fi
 declare -A ci_runs=([safetensors]=200000 [csv]=20000 [jsonl]=15000 [tokenizer_json]=800
-                    [config_json]=200000 [ini]=15000 [partial_results]=200000 [task_file]=200000)
+                    [config_json]=200000 [ini]=15000 [partial_results]=200000 [task_file]=200000
+                    [parquet]=20000)
 targets=("$@")
 ((${#targets[@]})) ||
-  targets=(safetensors csv jsonl tokenizer_json config_json ini partial_results task_file)
+  targets=(safetensors csv jsonl tokenizer_json config_json ini partial_results task_file parquet)
 build=$repo/build-fuzz
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (apt-get install clang)" >&2; exit 2; }
 
@@ -32,7 +33,8 @@ cmake --build "$build" -j "$(nproc)" >"$build.build.log" 2>&1 || { tail -40 "$bu
 # Seeds: copies of real inputs, small enough for fast executions.
 seeds=$build/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{safetensors,csv,jsonl,tokenizer_json,config_json,ini,partial_results,task_file}
+mkdir -p "$seeds"/{safetensors,csv,jsonl,tokenizer_json,config_json,ini,partial_results,task_file,parquet}
+for f in tests/fixtures/tasks/hub/*/*/*/*.parquet; do cp "$f" "$seeds/parquet/$(echo "$f" | tr / _)"; done
 for f in tasks/*.json tasks/mmlu/mmlu_anatomy.json tasks/cmmlu/cmmlu_agronomy.json; do
   cp "$f" "$seeds/task_file/"
 done

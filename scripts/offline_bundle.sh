@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Gathers every non-torch dependency of mmlu_eval (Open MPI, HDF5, Boost.Program_options,
-# GoogleTest, nlohmann-json, sentencepiece, PCRE2, utf8proc: headers, CMake files, tools, shared
-# libraries) from this machine's installed Debian packages into one relocatable folder, for GPU
-# nodes that have no package access. Build and check against it with scripts/gpu_check.sh.
+# GoogleTest, nlohmann-json, sentencepiece, PCRE2, utf8proc, yaml-cpp: headers, CMake files,
+# tools, shared libraries) from this machine's installed Debian packages, and Arrow's parquet
+# library from the venv's pyarrow wheel, into one relocatable folder, for GPU nodes that have no
+# package access. Build and check against it with scripts/gpu_check.sh.
 #
 # Usage: scripts/offline_bundle.sh [OUT_DIR]        (default: build/offline-bundle)
 #
@@ -10,13 +11,13 @@
 # OUT_DIR/usr/bin/mpirun, OUT_DIR/etc/openmpi, ...); `source OUT_DIR/env.sh` (bash) puts it to use
 # wherever the folder has been moved or unpacked. OUT_DIR/MANIFEST.txt lists what is inside.
 # Needs the packages installed (scripts/setup.sh does that) and nothing from the network.
-# Idempotent: OUT_DIR is rebuilt only when this script or the installed packages changed.
+# Idempotent: OUT_DIR is rebuilt only when this script, the installed packages or pyarrow changed.
 set -euo pipefail
 export LC_ALL=C # sort orders and tool messages must not depend on the caller's locale
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 case "${1:-}" in -h | --help)
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 0
   ;;
 esac
@@ -44,6 +45,7 @@ seeds=(
   libsentencepiece-dev
   libpcre2-dev
   libutf8proc-dev
+  libyaml-cpp-dev
 )
 
 # Never bundled: the C library and the compiler's runtime and headers. Every glibc Linux that can
@@ -109,11 +111,21 @@ while ((${#queue[@]})); do
   done
 done
 
-# Rebuilt only when this script or anything installed changed: the ldd pass below can reach
-# any installed package, so the key covers them all.
+# Arrow's parquet library comes from a pip wheel (pyarrow), not a Debian package: its headers and
+# the two libraries the build links are copied from the project's venv into usr/lib/pyarrow,
+# where cmake/ParserDependencies.cmake looks first.
+pyarrow_python=$repo/.venv/bin/python
+pyarrow_dir=$("$pyarrow_python" -c \
+  "import importlib.util as u; print(u.find_spec('pyarrow').submodule_search_locations[0])" \
+  2>/dev/null) || die "pyarrow is not installed in .venv (run scripts/setup.sh first)"
+pyarrow_version=$("$pyarrow_python" -c "import importlib.metadata as m; print(m.version('pyarrow'))")
+
+# Rebuilt only when this script, anything installed or pyarrow changed: the ldd pass below can
+# reach any installed package, so the key covers them all.
 key=$( {
   sha256sum <"${BASH_SOURCE[0]}"
   dpkg-query -W -f='${Package}:${Architecture}=${Version} ${db:Status-Abbrev}\n' | sort
+  echo "pyarrow $pyarrow_version"
 } | sha256sum | cut -d' ' -f1)
 summary() {
   local npkg nfiles size
@@ -161,6 +173,9 @@ copy_package() { # copy_package PKG: every file and link the package installed (
 }
 
 for p in $(printf '%s\n' "${!chosen[@]}" | sort); do copy_package "$p"; done
+mkdir -p "$stage/usr/lib/pyarrow"
+cp -a "$pyarrow_dir/include" "$stage/usr/lib/pyarrow/"
+cp -a "$pyarrow_dir"/libarrow.so.* "$pyarrow_dir"/libparquet.so.* "$stage/usr/lib/pyarrow/"
 
 libdir=$stage/usr/lib/$multiarch
 owner_of() { # owner_of PATH: the installed package that owns PATH (or its /usr alias), or nothing
@@ -312,6 +327,7 @@ sed -i "s|@MULTIARCH@|$multiarch|" "$stage/env.sh"
   echo "from: $(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release) $(dpkg --print-architecture)"
   echo "requires: glibc >= ${need_glibc:-?}, libstdc++ with GLIBCXX_${need_glibcxx:-?}"
   echo "multiarch: $multiarch"
+  echo "pyarrow: $pyarrow_version (usr/lib/pyarrow: headers, libarrow, libparquet from the venv)"
   echo "not bundled (the node's own): $(xargs <<<"$host_pkgs") gcc-*-base libgcc-*-dev libstdc++-*-dev"
   echo
   echo "# pkg NAME VERSION ARCH WHY"

@@ -14,7 +14,7 @@ apt_packages=(
   libhdf5-dev hdf5-tools
   libboost-program-options-dev
   libgtest-dev
-  libsentencepiece-dev libpcre2-dev libutf8proc-dev nlohmann-json3-dev
+  libsentencepiece-dev libpcre2-dev libutf8proc-dev nlohmann-json3-dev libyaml-cpp-dev
   slurm-wlm munge
 )
 

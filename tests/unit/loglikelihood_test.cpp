@@ -8,7 +8,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,33 +22,19 @@
 #include "mmlu/parallel/collectives.hpp"
 #include "mmlu/tokenizer/tokenizer.hpp"
 #include "mmlu/util/json_file.hpp"
+#include "task_fixtures.hpp"
 
 namespace mmlu {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kFixtures = fs::path(MMLU_TEST_FIXTURES) / "tasks";
-const fs::path kTasks = MMLU_TASKS_DIR;
+using test::kTaskFixtures;
+using test::read_split;
+using test::task_file;
 
 // lm-eval's own batch-size noise is up to 6e-5 where sums reach a few hundred nats.
 double tolerance(double ll) {
   return 1e-4 + 1e-6 * std::abs(ll);
-}
-
-fs::path task_file(const std::string& name) {
-  for (const auto& entry : fs::recursive_directory_iterator(kTasks))
-    if (entry.path().filename() == name + ".json") return entry.path();
-  ADD_FAILURE() << "no task file for " << name;
-  return {};
-}
-
-TaskDocs read_split(const TaskSpec& spec, const std::string& split) {
-  const fs::path path = kFixtures / "hub" / spec.dataset_path /
-                        spec.dataset_name.value_or("default") / (split + ".jsonl");
-  std::ifstream in(path);
-  std::vector<Json> raw;
-  for (std::string line; std::getline(in, line);) raw.push_back(parse_json_text(line, path));
-  return prepare_docs(spec, std::move(raw), path.string());
 }
 
 struct Loaded {
@@ -59,7 +44,7 @@ struct Loaded {
 };
 
 Loaded load(const std::string& name) {
-  const fs::path dir = kFixtures / "models" / name;
+  const fs::path dir = kTaskFixtures / "models" / name;
   Loaded l;
   const ModelConfig config = load_model_config(dir);
   Checkpoint checkpoint(dir);
@@ -78,7 +63,7 @@ std::int32_t argmax(const std::vector<double>& v) {
 }
 
 TEST(Loglikelihood, EveryDocumentScoresAsLmEvalsHfBackend) {
-  const Json cases = read_json_file(kFixtures / "scores.json");
+  const Json cases = read_json_file(kTaskFixtures / "scores.json");
   std::map<std::string, Loaded> models;
   int documents = 0, choices = 0;
   double worst = 0;

@@ -5,7 +5,6 @@
 
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <string>
 #include <utility>
@@ -15,32 +14,17 @@
 #include "mmlu/data/task_spec.hpp"
 #include "mmlu/util/error.hpp"
 #include "mmlu/util/json_file.hpp"
+#include "task_fixtures.hpp"
 
 namespace mmlu {
 namespace {
 
-const std::filesystem::path kFixtures = MMLU_TEST_FIXTURES;
-const std::filesystem::path kTasks = MMLU_TASKS_DIR;
-
-std::filesystem::path task_file(const std::string& name) {
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(kTasks))
-    if (entry.path().filename() == name + ".json") return entry.path();
-  ADD_FAILURE() << "no task file for " << name;
-  return {};
-}
-
-TaskDocs read_split(const TaskSpec& spec, const std::string& split) {
-  auto path = kFixtures / "tasks" / "hub" / spec.dataset_path /
-              spec.dataset_name.value_or("default") / (split + ".jsonl");
-  std::ifstream in(path);
-  EXPECT_TRUE(in) << path;
-  std::vector<Json> raw;
-  for (std::string line; std::getline(in, line);) raw.push_back(parse_json_text(line, path));
-  return prepare_docs(spec, std::move(raw), path.string());
-}
+using test::kTaskFixtures;
+using test::read_split;
+using test::task_file;
 
 TEST(TaskRequests, BuiltInTasksMakeLmEvalsRequests) {
-  const Json cases = read_json_file(kFixtures / "tasks" / "requests.json");
+  const Json cases = read_json_file(kTaskFixtures / "requests.json");
   int documents = 0;
   std::set<std::string> tasks;
   for (const Json& c : cases) {

@@ -2,7 +2,9 @@
 // Opening input files that must be regular files, without ever blocking on something else.
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <string>
 
 namespace mmlu {
 
@@ -12,5 +14,10 @@ namespace mmlu {
 // followed. Returns -1 with errno set when `path` cannot be stat'ed or opened, so each reader
 // words that error its own way; the caller closes the descriptor.
 int open_regular_file(const std::filesystem::path& path, struct stat& st);
+
+// The whole of a regular file. Throws InputError "PATH: ..." when it is missing, unreadable, not
+// a regular file, or larger than `max_bytes` (named as `kind`: "a JSON file").
+std::string read_regular_file(const std::filesystem::path& path, std::uint64_t max_bytes,
+                              const std::string& kind);
 
 }  // namespace mmlu
