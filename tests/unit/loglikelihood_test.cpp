@@ -20,6 +20,7 @@
 #include "mmlu/data/task_spec.hpp"
 #include "mmlu/eval/loglikelihood.hpp"
 #include "mmlu/parallel/collectives.hpp"
+#include "mmlu/results/task_metrics.hpp"
 #include "mmlu/tokenizer/tokenizer.hpp"
 #include "mmlu/util/json_file.hpp"
 #include "task_fixtures.hpp"
@@ -53,13 +54,6 @@ Loaded load(const std::string& name) {
       shard_layout(config, 0, 1), *l.group);
   l.tokenizer = load_tokenizer(dir);
   return l;
-}
-
-std::int32_t argmax(const std::vector<double>& v) {
-  std::int32_t best = 0;
-  for (std::size_t i = 1; i < v.size(); ++i)
-    if (v[i] > v[static_cast<std::size_t>(best)]) best = static_cast<std::int32_t>(i);
-  return best;
 }
 
 TEST(Loglikelihood, EveryDocumentScoresAsLmEvalsHfBackend) {
@@ -96,30 +90,26 @@ TEST(Loglikelihood, EveryDocumentScoresAsLmEvalsHfBackend) {
       const std::string where =
           model_name + " " + name + " " + std::to_string(shots) + "-shot doc " + std::to_string(d);
       ASSERT_EQ(scores[d].size(), want["loglikelihoods"].size()) << where;
-      std::vector<double> ll, norm;
+      std::vector<double> ll;
       for (std::size_t i = 0; i < scores[d].size(); ++i) {
         const double theirs = want["loglikelihoods"][i];
         EXPECT_NEAR(scores[d][i].loglikelihood, theirs, tolerance(theirs)) << where << " " << i;
         EXPECT_EQ(scores[d][i].is_greedy, want["is_greedy"][i].get<bool>()) << where << " " << i;
         worst = std::max(worst, std::abs(scores[d][i].loglikelihood - theirs));
         ll.push_back(scores[d][i].loglikelihood);
-        norm.push_back(ll.back() / static_cast<double>(requests[d].choice_chars[i]));
         ++choices;
       }
-      const std::int32_t gold = requests[d].gold;
       if (spec.process_results == "mc2") {
-        // The probability mass of the true answers, normalised over the choices.
-        const Json& doc = evaluated.docs[d];
-        double total = 0, truth = 0;
-        for (std::size_t i = 0; i < ll.size(); ++i) {
-          total += std::exp(ll[i]);
-          if (doc["mc2_targets"]["labels"][i] == 1) truth += std::exp(ll[i]);
-        }
-        EXPECT_NEAR(truth / total, want["acc"].get<double>(), 1e-4) << where;
+        std::vector<int> labels;
+        for (const Json& label : evaluated.docs[d]["mc2_targets"]["labels"])
+          labels.push_back(label.get<int>());
+        EXPECT_NEAR(mc2_probability_mass(ll, labels), want["acc"].get<double>(), 1e-4) << where;
       } else {
-        EXPECT_EQ(argmax(ll) == gold ? 1.0 : 0.0, want["acc"].get<double>()) << where;
+        const DocumentMetrics metrics =
+            document_metrics(ll, requests[d].choice_chars, requests[d].gold);
+        EXPECT_EQ(metrics.acc, want["acc"].get<double>()) << where;
         if (want.contains("acc_norm"))
-          EXPECT_EQ(argmax(norm) == gold ? 1.0 : 0.0, want["acc_norm"].get<double>()) << where;
+          EXPECT_EQ(metrics.acc_norm, want["acc_norm"].get<double>()) << where;
       }
       ++documents;
     }
