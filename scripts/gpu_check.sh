@@ -148,15 +148,18 @@ if cmake --fresh -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   off_bundle=()
   for v in MPI_C_COMPILER MPIEXEC_EXECUTABLE MPI_C_HEADER_DIR MPI_mpi_LIBRARY \
     HDF5_C_COMPILER_EXECUTABLE HDF5_C_INCLUDE_DIR HDF5_C_LIBRARY_hdf5 Boost_DIR \
-    boost_program_options_DIR GTest_DIR nlohmann_json_DIR; do
+    boost_program_options_DIR GTest_DIR nlohmann_json_DIR yaml-cpp_DIR; do
     val=$(sed -n "s/^$v:[A-Z]*=//p" "$build/CMakeCache.txt")
     [[ -z $val ]] && continue
     [[ $val == "$bundle"/* ]] || off_bundle+=("$v=$val")
   done
+  # Arrow's parquet library is found without a cache entry; the configure log names it.
+  parquet=$(sed -n 's/^-- mmlu_eval: parquet from //p' "$logs/configure.log")
+  [[ $parquet == "$bundle"/* ]] || off_bundle+=("parquet=${parquet:-not reported}")
   if ((${#off_bundle[@]})); then
     bad "configured against files outside the bundle: ${off_bundle[*]}"
   else
-    echo "dependencies found in the bundle: MPI, HDF5, Boost, GTest, nlohmann_json"
+    echo "dependencies found in the bundle: MPI, HDF5, Boost, GTest, nlohmann_json, yaml-cpp, parquet"
   fi
   with_cuda=$(sed -n 's/^MMLU_WITH_CUDA:BOOL=//p' "$build/CMakeCache.txt")
   # MMLU_WITH_CUDA follows whether a CUDA toolkit was found; a GPU node without one would
@@ -189,7 +192,7 @@ if [[ ${result[build]} == yes ]]; then
   while read -r name arrow path _; do
     [[ $arrow == "=>" ]] || continue
     if [[ $path == not ]]; then ldd_bad+=("$name: not found"); continue; fi
-    if [[ -e $blib/$name ]]; then
+    if [[ -e $blib/$name || -e $bundle/usr/lib/pyarrow/$name ]]; then
       where=bundle
       [[ $path == "$bundle"/* ]] || { where="OUTSIDE THE BUNDLE"; ldd_bad+=("$name: $path"); }
     elif [[ $path == "$site"/* ]]; then
