@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Writes the per-subject task files of MMLU, CMMLU and C-Eval from lm-eval's installed YAMLs.
+"""Writes the subject tasks and groups of MMLU, CMMLU and C-Eval from lm-eval's installed YAMLs.
 
 lm-eval defines each family as one template YAML plus one small YAML per subject (dataset_name,
 description, tag); this script merges them the way lm-eval's `include:` does and writes one
 task file per subject under tasks/mmlu/, tasks/cmmlu/ and tasks/ceval/, so each of our built-in
-subject tasks is lm-eval's definition under the same name. Rerun after changing the lm-eval pin:
+subject tasks is lm-eval's definition under the same name; lm-eval's group YAMLs (mmlu and its
+four categories, cmmlu, ceval-valid) become group files (_NAME.json) beside them. Rerun after changing the lm-eval pin:
     .venv/bin/python tasks/make_subject_tasks.py
 A rerun writes identical files.
 """
@@ -35,6 +36,18 @@ def merged(subject_yaml):
     return out
 
 
+GROUP_KEYS = ["group", "group_alias", "task", "aggregate_metric_list", "metadata"]
+
+
+def write_groups(folder, source, names):
+    for name in names:
+        cfg = load(source / f"_{name}.yaml")
+        ordered = {k: cfg[k] for k in GROUP_KEYS if k in cfg}
+        text = json.dumps(ordered, indent=2, ensure_ascii=False) + "\n"
+        (folder / f"_{name}.json").write_text(text, encoding="utf-8")
+    print(f"{folder.name}: {len(names)} group files")
+
+
 def write(folder, pattern, source):
     folder.mkdir(exist_ok=True)
     for old in folder.glob("*.json"):
@@ -55,3 +68,7 @@ if __name__ == "__main__":
     write(here / "mmlu", "mmlu_*.yaml", lm_tasks / "mmlu" / "default")
     write(here / "cmmlu", "cmmlu_*.yaml", lm_tasks / "cmmlu")
     write(here / "ceval", "ceval-valid_*.yaml", lm_tasks / "ceval")
+    write_groups(here / "mmlu", lm_tasks / "mmlu" / "default",
+                 ["mmlu", "mmlu_stem", "mmlu_other", "mmlu_social_sciences", "mmlu_humanities"])
+    write_groups(here / "cmmlu", lm_tasks / "cmmlu", ["cmmlu"])
+    write_groups(here / "ceval", lm_tasks / "ceval", ["ceval-valid"])
