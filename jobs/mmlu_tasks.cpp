@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "mmlu/app/job.hpp"
+#include "mmlu/app/tool_options.hpp"
 #include "mmlu/data/encode_pair.hpp"
 #include "mmlu/data/task_registry.hpp"
 #include "mmlu/data/task_workload.hpp"
@@ -52,16 +53,7 @@ int run(int argc, char** argv) {
       "tokenizer", po::value(&tokenizer_dir)->value_name("DIR"),
       "also print each request's token ids (lm-eval's context/continuation split)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, described), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw mmlu::InputError(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << described << "\n";
-    return mmlu::kExitOk;
-  }
+  if (!mmlu::parse_tool_options(argc, argv, described, vm)) return mmlu::kExitOk;
   const mmlu::TaskRegistry registry = mmlu::TaskRegistry::load(tasks_dir);
   if (vm.count("list")) {
     list(registry);

@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "mmlu/app/job.hpp"
+#include "mmlu/app/tool_options.hpp"
 #include "mmlu/tokenizer/tokenizer.hpp"
 #include "mmlu/util/error.hpp"
 #include "mmlu/util/json_file.hpp"
@@ -32,16 +33,7 @@ int tokenize(int argc, char** argv) {
                                                                  "print the vocabulary size")(
       "stats", "print texts, tokens and encoding seconds to stderr (for bench/)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, described), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw mmlu::InputError(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << described << "\n";
-    return mmlu::kExitOk;
-  }
+  if (!mmlu::parse_tool_options(argc, argv, described, vm)) return mmlu::kExitOk;
   if (dir.empty()) throw mmlu::InputError("--tokenizer DIR is required");
   const auto tokenizer = vm.count("as-written")
                              ? mmlu::load_tokenizer_json(dir, mmlu::TokenizerJsonMode::as_written)

@@ -1,5 +1,6 @@
 #include "mmlu/data/task_requests.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "mmlu/data/doc_transforms.hpp"
@@ -24,6 +25,17 @@ Json digits_to_number(Json value) {
       return Json(std::stoll(s));
   }
   return value;
+}
+
+// An index a task field gives (doc_to_text of a multiple-input task, doc_to_target), checked
+// against the document's choices.
+std::size_t choice_index(const Json& value, std::size_t choices, const char* field,
+                         const std::string& origin, std::size_t row) {
+  const auto k = value.get<std::int64_t>();
+  if (k < 0 || k >= static_cast<std::int64_t>(choices))
+    throw InputError(origin + ": row " + std::to_string(row) + ": " + field + " " +
+                     std::to_string(k) + " is beyond its " + std::to_string(choices) + " choices");
+  return static_cast<std::size_t>(k);
 }
 
 // One document as lm-eval sees it through the task's fields.
@@ -111,24 +123,14 @@ std::vector<DocumentRequests> build_requests(const TaskSpec& spec, const TaskDoc
     DocView v = builder.view(pool.docs[u], pool.origin, u);
     std::string q;
     if (v.text.is_number_integer()) {  // multiple inputs: the gold choice's context
-      auto k = v.text.get<std::int64_t>();
-      if (k < 0 || k >= static_cast<std::int64_t>(v.choices.size()))
-        throw InputError(pool.origin + ": row " + std::to_string(u) + ": doc_to_text " +
-                         std::to_string(k) + " is beyond its " + std::to_string(v.choices.size()) +
-                         " choices");
-      q = v.choices[static_cast<std::size_t>(k)];
+      q = v.choices[choice_index(v.text, v.choices.size(), "doc_to_text", pool.origin, u)];
       v.choices.clear();  // lm-eval answers such a turn with the target text itself
     } else {
       q = v.text.get<std::string>();
     }
     std::string answer;
     if (v.target.is_number_integer() && !v.choices.empty()) {
-      auto a = v.target.get<std::int64_t>();
-      if (a < 0 || a >= static_cast<std::int64_t>(v.choices.size()))
-        throw InputError(pool.origin + ": row " + std::to_string(u) + ": doc_to_target " +
-                         std::to_string(a) + " is beyond its " + std::to_string(v.choices.size()) +
-                         " choices");
-      answer = v.choices[static_cast<std::size_t>(a)];
+      answer = v.choices[choice_index(v.target, v.choices.size(), "doc_to_target", pool.origin, u)];
     } else {
       answer = v.target.is_string() ? v.target.get<std::string>() : v.target.dump();
     }
@@ -165,14 +167,10 @@ std::vector<DocumentRequests> build_requests(const TaskSpec& spec, const TaskDoc
     std::string prefix = builder.description(doc, evaluated.origin, row);
     for (std::int64_t i : r.fewshot) prefix += turn(i);
 
-    const auto n = static_cast<std::int64_t>(v.choices.size());
     if (v.text.is_number_integer()) {  // multiple inputs: gold is doc_to_text's index
       if (!v.target.is_string()) throw bad("a multiple-input task's doc_to_target must be text");
-      auto g = v.text.get<std::int64_t>();
-      if (g < 0 || g >= n)
-        throw bad("doc_to_text " + std::to_string(g) + " is beyond its " + std::to_string(n) +
-                  " choices");
-      r.gold = static_cast<std::int32_t>(g);
+      r.gold = static_cast<std::int32_t>(
+          choice_index(v.text, v.choices.size(), "doc_to_text", evaluated.origin, row));
       for (std::size_t c = 0; c < v.choices.size(); ++c) {
         r.contexts.push_back(prefix + v.choices[c]);
         r.context_of.push_back(static_cast<std::int32_t>(c));
@@ -180,15 +178,13 @@ std::vector<DocumentRequests> build_requests(const TaskSpec& spec, const TaskDoc
       }
     } else {
       if (v.target.is_number_integer()) {
-        auto g = v.target.get<std::int64_t>();
-        if (g < 0 || g >= n)
-          throw bad("target " + std::to_string(g) + " is beyond its " + std::to_string(n) +
-                    " choices");
-        r.gold = static_cast<std::int32_t>(g);
+        r.gold = static_cast<std::int32_t>(
+            choice_index(v.target, v.choices.size(), "doc_to_target", evaluated.origin, row));
       } else {
         const std::string& t = v.target.get_ref<const std::string&>();
         auto it = std::find(v.choices.begin(), v.choices.end(), t);
-        if (it == v.choices.end()) throw bad("target \"" + t + "\" is not among its choices");
+        if (it == v.choices.end())
+          throw bad("doc_to_target \"" + t + "\" is not among its choices");
         r.gold = static_cast<std::int32_t>(it - v.choices.begin());
       }
       r.contexts.push_back(prefix + v.text.get<std::string>());

@@ -106,7 +106,7 @@ pq.write_table(pa.Table.from_pylist(rows), sys.argv[2])
 PY
 }
 piqa label 'rows[2]["label"] = 5'
-refuse "label out of range" "validation-00000-of-00001.parquet: row 2: target 5 is beyond its 2 choices" \
+refuse "label out of range" "validation-00000-of-00001.parquet: row 2: doc_to_target 5 is beyond its 2 choices" \
   --tasks piqa --data "$tmp/label"
 piqa column 'rows = [{k: v for k, v in r.items() if k != "sol2"} for r in rows]'
 refuse "missing column" "validation-00000-of-00001.parquet: row 0: doc_to_choice \(\{\{\[sol1, sol2\]\}\}\): no field 'sol2'" \

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
 
 #include "mmlu/checkpoint/safetensors.hpp"
 #include "mmlu/model/llama_model.hpp"
@@ -86,6 +87,21 @@ class LlamaGolden : public ::testing::Test {
     LlamaWeights weights = load_llama_shard(*checkpoint_, config, spec);
     return std::make_unique<LlamaModel>(config, std::move(weights),
                                         shard_layout(config, rank_, tp_), *group_);
+  }
+
+  // Runs `check` on each fixture model this tp can split, in fp32, but llama_dynamic_rope, whose
+  // rope depends on the call's length (packing sequences changes it); returns how many ran.
+  int for_each_packable_model(
+      const std::function<void(LlamaModel&, const Reference&, const std::string&)>& check) {
+    int tested = 0;
+    for (const fs::path& dir : fixture_models()) {
+      if (dir.filename() == "llama_dynamic_rope") continue;
+      auto model = load(dir, torch::kFloat32);
+      if (!model) continue;
+      ++tested;
+      check(*model, read_reference(dir), dir.filename().string());
+    }
+    return tested;
   }
 
   int rank_ = 0, tp_ = 1;
@@ -207,14 +223,8 @@ TEST_F(LlamaGolden, PrefixContinuationMatchesTheFullSequence) {
 // Rows of different lengths packed end to end (how evaluation batches run), whole and after a
 // cached prefix, against transformers run one sequence at a time.
 TEST_F(LlamaGolden, PackedRowsOfDifferentLengthsMatchTransformers) {
-  int tested = 0;
-  for (const fs::path& dir : fixture_models()) {
-    if (dir.filename() == "llama_dynamic_rope") continue;  // rope depends on the call's length
-    auto model = load(dir, torch::kFloat32);
-    if (!model) continue;
-    ++tested;
-    const Reference ref = read_reference(dir);
-    const std::string name = dir.filename().string();
+  const int tested = for_each_packable_model([&](LlamaModel& model, const Reference& ref,
+                                                 const std::string& name) {
     PackedBatch whole;
     std::vector<TokenPosition> at;
     for (std::size_t i = 0; i < ref.tokens.size(); ++i) {
@@ -225,7 +235,7 @@ TEST_F(LlamaGolden, PackedRowsOfDifferentLengthsMatchTransformers) {
               *std::min_element(whole.lengths.begin(), whole.lengths.end()))
         << name << ": the references must differ in length to test packing";
     whole.tokens = torch::cat(ref.tokens);
-    torch::Tensor ours = model->log_probs(nullptr, whole, at);
+    torch::Tensor ours = model.log_probs(nullptr, whole, at);
     std::int64_t row = 0;
     for (std::size_t i = 0; i < ref.tokens.size(); ++i) {
       expect_close(ours.narrow(0, row, whole.lengths[i]), ref.logprobs[i], kFp32Tolerance,
@@ -236,7 +246,7 @@ TEST_F(LlamaGolden, PackedRowsOfDifferentLengthsMatchTransformers) {
     // Continuations of one prefix, of lengths full, 2 and 6 (not sorted: packing must not care).
     const torch::Tensor& tokens = ref.tokens.back();
     const std::int64_t prefix_length = 9, full = tokens.size(0) - prefix_length;
-    const PrefixCache prefix = model->prefill(tokens.narrow(0, 0, prefix_length));
+    const PrefixCache prefix = model.prefill(tokens.narrow(0, 0, prefix_length));
     PackedBatch continued;
     continued.lengths = {full, 2, 6};
     std::vector<torch::Tensor> parts;
@@ -247,8 +257,8 @@ TEST_F(LlamaGolden, PackedRowsOfDifferentLengthsMatchTransformers) {
     }
     continued.tokens = torch::cat(parts);
     for (bool split : {true, false}) {
-      model->set_split_prefix_attention(split);
-      torch::Tensor after = model->log_probs(&prefix, continued, cont_at);
+      model.set_split_prefix_attention(split);
+      torch::Tensor after = model.log_probs(&prefix, continued, cont_at);
       row = 0;
       for (std::int64_t length : continued.lengths) {
         expect_close(
@@ -258,8 +268,8 @@ TEST_F(LlamaGolden, PackedRowsOfDifferentLengthsMatchTransformers) {
         row += length;
       }
     }
-    model->set_split_prefix_attention(true);
-  }
+    model.set_split_prefix_attention(true);
+  });
   EXPECT_GE(tested, kMinModelsChecked - 1) << "models checked at tp " << tp_;
 }
 
@@ -268,14 +278,8 @@ TEST_F(LlamaGolden, PackedRowsOfDifferentLengthsMatchTransformers) {
 // (greedy) and the sequence's next token (mostly not); a chunk of 7 positions makes the chunked
 // output projection cut rows of every sequence.
 TEST_F(LlamaGolden, TargetLogProbsAndGreedyMatchTransformers) {
-  int tested = 0;
-  for (const fs::path& dir : fixture_models()) {
-    if (dir.filename() == "llama_dynamic_rope") continue;  // rope depends on the call's length
-    auto model = load(dir, torch::kFloat32);
-    if (!model) continue;
-    ++tested;
-    const Reference ref = read_reference(dir);
-    const std::string name = dir.filename().string();
+  const int tested = for_each_packable_model([&](LlamaModel& model, const Reference& ref,
+                                                 const std::string& name) {
     PackedBatch whole;
     std::vector<TokenPosition> at;
     std::vector<std::int64_t> targets;
@@ -304,7 +308,7 @@ TEST_F(LlamaGolden, TargetLogProbsAndGreedyMatchTransformers) {
       }
     }
     whole.tokens = torch::cat(ref.tokens);
-    const torch::Tensor ours = model->target_log_probs(nullptr, whole, at, targets, 7).cpu();
+    const torch::Tensor ours = model.target_log_probs(nullptr, whole, at, targets, 7).cpu();
     ASSERT_EQ(ours.size(0), static_cast<std::int64_t>(at.size())) << name;
     for (std::size_t k = 0; k < at.size(); ++k) {
       EXPECT_NEAR(ours[k][0].item<float>(), want[k], kFp32Tolerance) << name << " position " << k;
@@ -314,7 +318,7 @@ TEST_F(LlamaGolden, TargetLogProbsAndGreedyMatchTransformers) {
     EXPECT_GT(greedy, 0) << name;
     EXPECT_LT(greedy, static_cast<int>(at.size())) << name;
     EXPECT_LE(ties, 2) << name;
-  }
+  });
   EXPECT_GE(tested, kMinModelsChecked - 1) << "models checked at tp " << tp_;
 }
 

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <string>
 
+#include "input_error.hpp"
 #include "mmlu/data/hub_dataset.hpp"
 #include "mmlu/data/parquet_rows.hpp"
-#include "mmlu/util/error.hpp"
 #include "task_fixtures.hpp"
 #include "temp_dir.hpp"
 
@@ -18,14 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 const fs::path kHub = test::kTaskFixtures / "hub";
 
-std::string refusal(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(accepted)";
-}
+using test::input_error_of;
 
 bool starts(const std::string& text, const std::string& prefix) {
   return text.rfind(prefix, 0) == 0;
@@ -42,15 +35,15 @@ TEST(HubDataset, ReadmeConfigsAndNamingConventionsFindTheSplits) {
             sciq / "data" / "train-00000-of-00001.parquet");
 
   const std::string missing =
-      refusal([&] { hub_split_files(arc, std::string("ARC-Easy"), "dev"); });
+      input_error_of([&] { hub_split_files(arc, std::string("ARC-Easy"), "dev"); });
   EXPECT_EQ(missing, (arc / "README.md").string() +
                          ": config ARC-Easy has no split dev (it has train, validation, test)");
-  EXPECT_TRUE(starts(refusal([&] { hub_split_files(sciq, std::nullopt, "dev"); }),
+  EXPECT_TRUE(starts(input_error_of([&] { hub_split_files(sciq, std::nullopt, "dev"); }),
                      sciq.string() + ": no files for config default, split dev"));
-  EXPECT_TRUE(starts(refusal([&] { hub_repo_dir(kHub, "nobody/nothing"); }),
+  EXPECT_TRUE(starts(input_error_of([&] { hub_repo_dir(kHub, "nobody/nothing"); }),
                      kHub.string() + ": no dataset nobody/nothing"));
   EXPECT_TRUE(
-      starts(refusal([&] { hub_repo_dir(kHub, "../../etc"); }), "dataset_path '../../etc'"));
+      starts(input_error_of([&] { hub_repo_dir(kHub, "../../etc"); }), "dataset_path '../../etc'"));
 }
 
 TEST(HubDataset, ParquetRowsKeepTheHubsTypes) {
@@ -85,7 +78,7 @@ TEST(HubDataset, TheHuggingFaceCacheLayoutReadsAlike) {
             read_data_rows(hub_split_files(mirror, std::string("ARC-Easy"), "test")));
   // Two snapshots and no refs/main: which one is meant is not guessed.
   fs::remove(repo / "refs" / "main");
-  EXPECT_TRUE(starts(refusal([&] { hub_repo_dir(cache.path(), "allenai/ai2_arc"); }),
+  EXPECT_TRUE(starts(input_error_of([&] { hub_repo_dir(cache.path(), "allenai/ai2_arc"); }),
                      (repo / "snapshots").string() + ": 2 snapshots and no refs/main"));
 }
 
@@ -101,7 +94,7 @@ TEST(HubDataset, JsonLinesFilesReadAsParquetDoes) {
   }
   EXPECT_EQ(read_data_rows(hub_split_files(repo, std::nullopt, "validation")), rows);
   std::ofstream(repo / "data" / "test.jsonl") << "{\"a\": 1}\n[1]\n";
-  EXPECT_EQ(refusal([&] { read_data_rows(hub_split_files(repo, std::nullopt, "test")); }),
+  EXPECT_EQ(input_error_of([&] { read_data_rows(hub_split_files(repo, std::nullopt, "test")); }),
             (repo / "data" / "test.jsonl").string() + ": line 2: not a JSON object");
 }
 
@@ -114,7 +107,7 @@ TEST(HubDataset, BrokenFilesAreRefusedByName) {
   for (std::size_t keep : {bytes.size() - 1, bytes.size() / 2, std::size_t{100}, std::size_t{4}}) {
     const fs::path cut = dir / ("cut" + std::to_string(keep) + ".parquet");
     std::ofstream(cut, std::ios::binary) << bytes.substr(0, keep);
-    EXPECT_TRUE(starts(refusal([&] { read_parquet_rows(cut); }),
+    EXPECT_TRUE(starts(input_error_of([&] { read_parquet_rows(cut); }),
                        cut.string() + ": not a readable parquet file"))
         << keep;
     ++refused;
@@ -124,12 +117,12 @@ TEST(HubDataset, BrokenFilesAreRefusedByName) {
   // memory for before reading a value.
   const fs::path hostile = fs::path(MMLU_TEST_FIXTURES) / ".." / "fuzz" / "regressions" /
                            "parquet" / "timeout-3afb5ef8b423275ba85a35dc70110597ab9f4647";
-  EXPECT_EQ(refusal([&] { read_parquet_rows(hostile); }),
+  EXPECT_EQ(input_error_of([&] { read_parquet_rows(hostile); }),
             hostile.string() +
                 ": not a readable parquet file (row group 0 declares 131111777912 rows of the "
                 "file's 8)");
   std::ofstream(dir / "README.md") << "---\nconfigs: [unclosed\n---\n";
-  EXPECT_TRUE(starts(refusal([&] { hub_split_files(dir.path(), std::nullopt, "test"); }),
+  EXPECT_TRUE(starts(input_error_of([&] { hub_split_files(dir.path(), std::nullopt, "test"); }),
                      (dir / "README.md").string() + ": malformed YAML front matter"));
 }
 

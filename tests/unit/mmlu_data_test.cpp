@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "input_error.hpp"
 #include "mmlu/data/mmlu_data.hpp"
 #include "mmlu/data/subjects.hpp"
 #include "mmlu/util/csv.hpp"
@@ -15,14 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::input_error_of;
 
 TEST(Csv, QuotedFieldsHoldCommasQuotesAndNewlines) {
   const auto records = parse_csv(
@@ -47,11 +41,11 @@ TEST(Csv, BlankLinesBomAndMissingFinalNewline) {
 }
 
 TEST(Csv, ErrorsNameFileAndLine) {
-  EXPECT_EQ(error_of([] { parse_csv("a,b\nc,\"open\nstill open", "x.csv"); }),
+  EXPECT_EQ(input_error_of([] { parse_csv("a,b\nc,\"open\nstill open", "x.csv"); }),
             "x.csv:2: unterminated quoted field");
-  EXPECT_EQ(error_of([] { parse_csv("a\n\"q\"z,b\n", "x.csv"); }),
+  EXPECT_EQ(input_error_of([] { parse_csv("a\n\"q\"z,b\n", "x.csv"); }),
             "x.csv:2: unexpected character after a closing quote");
-  EXPECT_EQ(error_of([] { parse_csv("ok\nbad \xC3\x28\n", "x.csv"); }),
+  EXPECT_EQ(input_error_of([] { parse_csv("ok\nbad \xC3\x28\n", "x.csv"); }),
             "x.csv:2: not valid UTF-8 (byte 7)");
 }
 
@@ -141,7 +135,7 @@ TEST_F(MmluData, ZeroShotRunsOfTheSameFilesHashAlike) {
 }
 
 TEST_F(MmluData, UnknownSubjectListsTheAvailableOnes) {
-  EXPECT_EQ(error_of([&] {
+  EXPECT_EQ(input_error_of([&] {
               load_dataset(dir_, {"test", {"astrology"}, 0, 5});
             }),
             dir_.string() +
@@ -151,18 +145,18 @@ TEST_F(MmluData, UnknownSubjectListsTheAvailableOnes) {
 
 TEST_F(MmluData, BadRowsNameFileAndLine) {
   write("test/virology_test.csv", "t1,a,b,c,d,B\nt2,a,b,c,d\n");
-  EXPECT_EQ(error_of([&] { load_dataset(dir_, {}); }),
+  EXPECT_EQ(input_error_of([&] { load_dataset(dir_, {}); }),
             (dir_ / "test/virology_test.csv").string() +
                 ":2: expected 6 fields (question, A, B, C, D, answer), found 5");
   write("test/virology_test.csv", "t1,a,b,c,d,E\n");
   EXPECT_EQ(
-      error_of([&] { load_dataset(dir_, {}); }),
+      input_error_of([&] { load_dataset(dir_, {}); }),
       (dir_ / "test/virology_test.csv").string() + ":1: answer \"E\" is not one of A, B, C, D");
 }
 
 TEST_F(MmluData, MissingDevFileIsAnErrorUnlessZeroShot) {
   fs::remove(dir_ / "dev/virology_dev.csv");
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(input_error_of([&] {
               load_dataset(dir_, {});
             }).find((dir_ / "dev/virology_dev.csv").string() + ": no such file"),
             std::string::npos);
@@ -171,12 +165,12 @@ TEST_F(MmluData, MissingDevFileIsAnErrorUnlessZeroShot) {
 
 TEST_F(MmluData, EmptyFilesAreErrorsNotSilentlyFewerQuestionsOrShots) {
   write("dev/virology_dev.csv", "\n\n");
-  EXPECT_EQ(error_of([&] { load_dataset(dir_, {}); }),
+  EXPECT_EQ(input_error_of([&] { load_dataset(dir_, {}); }),
             (dir_ / "dev/virology_dev.csv").string() +
                 ": no rows (the few-shot examples of virology; --shots 0 needs none)");
   EXPECT_EQ(load_dataset(dir_, {"test", {}, 0, 0}).subjects.size(), 2u);
   write("test/virology_test.csv", "");
-  EXPECT_EQ(error_of([&] {
+  EXPECT_EQ(input_error_of([&] {
               load_dataset(dir_, {"test", {}, 0, 0});
             }),
             (dir_ / "test/virology_test.csv").string() + ": no questions");
@@ -185,7 +179,7 @@ TEST_F(MmluData, EmptyFilesAreErrorsNotSilentlyFewerQuestionsOrShots) {
 TEST_F(MmluData, ASubjectFileNameThatIsNotUtf8IsNamed) {
   write("dev/caf\xE9_dev.csv", "k,a,b,c,d,A\n");
   write("test/caf\xE9_test.csv", "k,a,b,c,d,A\n");
-  EXPECT_EQ(error_of([&] { load_dataset(dir_, {}); }),
+  EXPECT_EQ(input_error_of([&] { load_dataset(dir_, {}); }),
             (dir_ / "test/caf\xE9_test.csv").string() + ": the file name is not valid UTF-8");
   EXPECT_EQ(load_dataset(dir_, {"test", {"anatomy"}, 0, 5}).subjects.size(), 1u);  // not chosen
 }
@@ -225,16 +219,16 @@ TEST_F(MmluData, JsonLines) {
       "bad.jsonl",
       R"({"subject": "anatomy", "split": "test", "question": "q", "choices": ["a","b","c"], "answer": 0})"
       "\n");
-  EXPECT_EQ(error_of([&] { load_dataset(dir_ / "bad.jsonl", {}); }),
+  EXPECT_EQ(input_error_of([&] { load_dataset(dir_ / "bad.jsonl", {}); }),
             (dir_ / "bad.jsonl").string() + ":1: \"choices\" must be a list of 4 strings");
   write(
       "bad.jsonl",
       R"({"subject": "", "split": "test", "question": "q", "choices": ["a","b","c","d"], "answer": 0})"
       "\n");
-  EXPECT_EQ(error_of([&] { load_dataset(dir_ / "bad.jsonl", {}); }),
+  EXPECT_EQ(input_error_of([&] { load_dataset(dir_ / "bad.jsonl", {}); }),
             (dir_ / "bad.jsonl").string() + ":1: \"subject\" is empty");
   write("bad.jsonl", "{\"subject\": \n");
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(input_error_of([&] {
               load_dataset(dir_ / "bad.jsonl", {});
             }).find((dir_ / "bad.jsonl").string() + ":1: malformed JSON"),
             std::string::npos);

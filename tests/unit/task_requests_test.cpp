@@ -138,8 +138,8 @@ TEST(TaskFiles, DocumentsTheTaskCannotUseAreRefusedByRow) {
   EXPECT_EQ(data_refusal("", R"({"q": "x", "answer": 1})"), "(accepted)");
   const std::array<std::array<std::string, 3>, 7> cases = {{
       {"", R"({"answer": 1})", "d.jsonl: row 0: doc_to_text ({{q}}): no field 'q'"},
-      {"", R"({"q": "x", "answer": 2})", "d.jsonl: row 0: target 2 is beyond its 2 choices"},
-      {"", R"({"q": "x", "answer": "c"})", "d.jsonl: row 0: target \"c\" is not among"},
+      {"", R"({"q": "x", "answer": 2})", "d.jsonl: row 0: doc_to_target 2 is beyond its 2 choices"},
+      {"", R"({"q": "x", "answer": "c"})", "d.jsonl: row 0: doc_to_target \"c\" is not among"},
       {R"(, "doc_to_choice": "opts")", R"({"q": "x", "answer": 0, "opts": []})",
        "d.jsonl: row 0: doc_to_choice gives an empty list"},
       {R"(, "doc_to_choice": "{{opts.text}}")", R"({"q": "x", "answer": 0, "opts": [1]})",
