@@ -61,8 +61,8 @@ int run(int argc, char** argv) {
   }
   if (tasks.empty()) throw mmlu::InputError("--tasks is required (or --list)");
   if (data.empty()) throw mmlu::InputError("--data DIR is required");
-  if (vm.count("num-fewshot") && shots < 0)
-    throw mmlu::InputError("--num-fewshot must be 0 or more");
+  if (vm.count("num-fewshot") && (shots < 0 || shots > mmlu::kMaxShots))
+    throw mmlu::InputError("--num-fewshot must be in 0.." + std::to_string(mmlu::kMaxShots));
   if (limit < 0) throw mmlu::InputError("--limit must be 0 or more");
   std::unique_ptr<mmlu::Tokenizer> tokenizer;
   if (!tokenizer_dir.empty()) tokenizer = mmlu::load_tokenizer(tokenizer_dir);

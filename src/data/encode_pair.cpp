@@ -3,21 +3,12 @@
 #include <stdexcept>
 #include <string>
 
-#include "mmlu/util/utf8.hpp"
+#include "mmlu/data/field_template.hpp"
 
 namespace mmlu {
 
 std::size_t trailing_space_bytes(std::string_view text) {
-  std::size_t run_start = text.size();
-  for (std::size_t pos = 0; pos < text.size();) {
-    std::size_t len = utf8_length_at(text, pos);
-    if (!is_python_space(utf8_decode_at(text, pos)))
-      run_start = text.size();
-    else if (run_start == text.size())
-      run_start = pos;
-    pos += len;
-  }
-  return text.size() - run_start;
+  return text.size() - python_strip(std::string(text), false, true).size();
 }
 
 EncodedPair encode_pair(const Tokenizer& tokenizer, std::string_view context,

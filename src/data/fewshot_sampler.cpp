@@ -10,7 +10,9 @@ FewShotSampler::FewShotSampler(FewShotSampling kind, std::int64_t pool_size, std
 
 std::vector<std::int64_t> FewShotSampler::draw(
     int k, const std::function<bool(std::int64_t)>& equals_evaluated) {
-  if (k < 0) throw std::invalid_argument("a negative number of few-shot documents");
+  if (k < 0 || k > kMaxShots)
+    throw std::invalid_argument(std::to_string(k) + " few-shot documents (0 to " +
+                                std::to_string(kMaxShots) + " are possible)");
   if (k == 0) return {};
   auto others = [&](const std::vector<std::int64_t>& candidates) {
     std::vector<std::int64_t> kept;

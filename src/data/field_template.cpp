@@ -40,6 +40,7 @@ class ExpressionParser {
   Node parse() {
     Node node = expression();
     skip_space();
+    if (pos_ < text_.size() && text_[pos_] == '|') fail("Jinja filters ('|') are not supported");
     if (pos_ != text_.size()) fail("unexpected '" + std::string(1, text_[pos_]) + "'");
     return node;
   }
@@ -87,7 +88,10 @@ class ExpressionParser {
 
   Node term() {
     Node node = primary();
-    for (;;) {
+    // Each step nests the tree one level: bounded like parentheses, so that evaluation's
+    // recursion is.
+    for (int steps = 0;; ++steps) {
+      if (steps > 32) fail("a field path too long");
       if (accept('.')) {
         std::string member = name();
         if (accept('(')) {
@@ -340,10 +344,10 @@ FieldTemplate FieldTemplate::parse(const std::string& text, const std::string& o
   std::size_t pos = 0;
   while (pos < text.size()) {
     std::size_t open = text.find("{{", pos);
-    std::size_t block = text.find("{%", pos);
+    std::size_t block = std::min(text.find("{%", pos), text.find("{#", pos));
     if (block != std::string::npos && block < open)
-      throw InputError(origin + ": {% ... %} blocks are not supported (offset " +
-                       std::to_string(block) + "); write the text they produce");
+      throw InputError(origin + ": {% ... %} blocks and {# ... #} comments are not supported " +
+                       "(offset " + std::to_string(block) + "); write the text they produce");
     if (open == std::string::npos) {
       t.parts_.push_back(make(Kind::text, text.substr(pos)));
       break;
@@ -353,13 +357,14 @@ FieldTemplate FieldTemplate::parse(const std::string& text, const std::string& o
     if (close == std::string::npos)
       throw InputError(origin + ": '{{' at offset " + std::to_string(open) + " is never closed");
     std::string_view inner(text.data() + open + 2, close - open - 2);
-    if (inner.find('|') != std::string_view::npos)
-      throw InputError(origin + ": Jinja filters ('|') are not supported (offset " +
-                       std::to_string(open) + ")");
     t.parts_.push_back(ExpressionParser(inner, open + 2, origin).parse());
     pos = close + 2;
   }
   return t;
+}
+
+bool FieldTemplate::names_field(const Json& doc) const {
+  return !constant_ && doc.is_object() && doc.contains(text_);
 }
 
 Json FieldTemplate::evaluate(const Json& doc) const {

@@ -20,14 +20,18 @@ namespace fs = std::filesystem;
 // as paths relative to it, sorted; dot folders (.cache, .huggingface, .git) are skipped.
 std::vector<std::string> repo_files(const fs::path& dir) {
   std::vector<std::string> out;
-  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
-       ++it) {
-    const std::string name = it->path().filename().string();
-    if (!name.empty() && name[0] == '.') {
-      if (it->is_directory()) it.disable_recursion_pending();
-      continue;
+  try {
+    for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
+         ++it) {
+      const std::string name = it->path().filename().string();
+      if (!name.empty() && name[0] == '.') {
+        if (it->is_directory()) it.disable_recursion_pending();
+        continue;
+      }
+      if (it->is_regular_file()) out.push_back(it->path().lexically_relative(dir).generic_string());
     }
-    if (it->is_regular_file()) out.push_back(it->path().lexically_relative(dir).generic_string());
+  } catch (const fs::filesystem_error& e) {
+    throw InputError(dir.string() + ": cannot be listed (" + e.code().message() + ")");
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -95,7 +99,7 @@ fs::path hub_repo_dir(const fs::path& root, const std::string& repo_id) {
     if (ref >> revision && fs::is_directory(cache / "snapshots" / revision, ec))
       return cache / "snapshots" / revision;
     std::vector<fs::path> snapshots;
-    for (const auto& e : fs::directory_iterator(cache / "snapshots"))
+    for (const auto& e : fs::directory_iterator(cache / "snapshots", ec))
       if (e.is_directory()) snapshots.push_back(e.path());
     if (snapshots.size() == 1) return snapshots[0];
     throw InputError((cache / "snapshots").string() + ": " + std::to_string(snapshots.size()) +
@@ -112,40 +116,47 @@ std::vector<fs::path> hub_split_files(const fs::path& repo_dir,
   const fs::path readme = repo_dir / "README.md";
   const YAML::Node card = front_matter(readme);
   const std::string wanted = config.value_or("default");
-  if (card && card.IsMap() && card["configs"]) {
-    const YAML::Node configs = card["configs"];
-    if (!configs.IsSequence()) throw InputError(readme.string() + ": configs: not a list");
-    std::vector<std::string> declared;
-    for (const auto& c : configs) {
-      if (!c.IsMap() || !c["config_name"]) continue;
-      const bool is_default = c["default"] && c["default"].as<std::string>() == "true";
-      if (c["config_name"].as<std::string>() != wanted && !(!config && is_default)) continue;
-      const YAML::Node data_files = c["data_files"];
-      if (!data_files) continue;
-      if (data_files.IsScalar() ||
-          (data_files.IsSequence() && data_files.size() && data_files[0].IsScalar())) {
-        // Files without splits are one train split (datasets' rule).
-        declared.push_back("train");
-        if (split == "train") return matching(repo_dir, files, as_strings(data_files, readme));
-        continue;
+  // A card's values of the wrong kind (a list for a name, a map for data_files) surface as
+  // yaml-cpp exceptions from as<>() and iteration.
+  try {
+    if (card && card.IsMap() && card["configs"]) {
+      const YAML::Node configs = card["configs"];
+      if (!configs.IsSequence()) throw InputError(readme.string() + ": configs: not a list");
+      std::vector<std::string> declared;
+      for (const auto& c : configs) {
+        if (!c.IsMap() || !c["config_name"]) continue;
+        const bool is_default = c["default"] && c["default"].as<std::string>() == "true";
+        if (c["config_name"].as<std::string>() != wanted && !(!config && is_default)) continue;
+        const YAML::Node data_files = c["data_files"];
+        if (!data_files) continue;
+        if (data_files.IsScalar() ||
+            (data_files.IsSequence() && data_files.size() && data_files[0].IsScalar())) {
+          // Files without splits are one train split (datasets' rule).
+          declared.push_back("train");
+          if (split == "train") return matching(repo_dir, files, as_strings(data_files, readme));
+          continue;
+        }
+        for (const auto& entry : data_files) {
+          if (!entry.IsMap() || !entry["split"] || !entry["path"]) continue;
+          declared.push_back(entry["split"].as<std::string>());
+          if (declared.back() != split) continue;
+          std::vector<fs::path> found =
+              matching(repo_dir, files, as_strings(entry["path"], readme));
+          if (found.empty())
+            throw InputError(readme.string() + ": config " + wanted + " split " + split +
+                             ": no parquet or JSON Lines file matches its path");
+          return found;
+        }
       }
-      for (const auto& entry : data_files) {
-        if (!entry.IsMap() || !entry["split"] || !entry["path"]) continue;
-        declared.push_back(entry["split"].as<std::string>());
-        if (declared.back() != split) continue;
-        std::vector<fs::path> found = matching(repo_dir, files, as_strings(entry["path"], readme));
-        if (found.empty())
-          throw InputError(readme.string() + ": config " + wanted + " split " + split +
-                           ": no parquet or JSON Lines file matches its path");
-        return found;
+      if (!declared.empty()) {
+        std::string list;
+        for (const auto& d : declared) list += (list.empty() ? "" : ", ") + d;
+        throw InputError(readme.string() + ": config " + wanted + " has no split " + split +
+                         " (it has " + list + ")");
       }
     }
-    if (!declared.empty()) {
-      std::string list;
-      for (const auto& d : declared) list += (list.empty() ? "" : ", ") + d;
-      throw InputError(readme.string() + ": config " + wanted + " has no split " + split +
-                       " (it has " + list + ")");
-    }
+  } catch (const YAML::Exception& e) {
+    throw InputError(readme.string() + ": configs: malformed (" + e.msg + ")");
   }
   std::vector<std::string> patterns = {wanted + "/" + split + "-*", wanted + "/" + split + "/*",
                                        wanted + "/" + split + ".*"};

@@ -28,24 +28,8 @@ GroupSpec parse_group_spec(const Json& json, const fs::path& file) {
       }
     } else if (key == "aggregate_metric_list") {
       if (!it->is_array()) throw fail(key, "must be a list");
-      for (const Json& a : *it) {
-        if (!a.is_object() || !a.contains("metric") || !a["metric"].is_string())
-          throw fail(key, "each entry is {\"metric\": NAME, ...}");
-        GroupSpec::Aggregate agg{a["metric"].get<std::string>(), true};
-        if (agg.metric != "acc" && agg.metric != "acc_norm")
-          throw fail(key, "metric '" + agg.metric + "' is not implemented (acc and acc_norm are)");
-        for (auto f = a.begin(); f != a.end(); ++f) {
-          if (f.key() == "weight_by_size") {
-            if (!f->is_boolean()) throw fail(key, "weight_by_size must be true or false");
-            agg.weight_by_size = f->get<bool>();
-          } else if (f.key() == "aggregation") {
-            if (*f != "mean") throw fail(key, "aggregation " + f->dump() + " is not implemented");
-          } else if (f.key() != "metric") {
-            throw fail(key, "'" + f.key() + "' is not implemented");
-          }
-        }
-        g.aggregates.push_back(agg);
-      }
+      for (const Json& a : *it)
+        g.aggregates.push_back(parse_metric_entry(a, true, file.string() + ": " + key));
     } else if (key != "group_alias" && key != "metadata") {
       throw fail(key, "not implemented in a group file");
     }
@@ -59,8 +43,12 @@ TaskRegistry TaskRegistry::load(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw InputError(dir.string() + ": no tasks folder");
   std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+  try {
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+      if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+  } catch (const fs::filesystem_error& e) {
+    throw InputError(dir.string() + ": cannot be listed (" + e.code().message() + ")");
+  }
   std::sort(files.begin(), files.end());
   TaskRegistry r;
   r.dir_ = dir;

@@ -17,7 +17,8 @@ std::int64_t code_points(const std::string& text) {
   return n;
 }
 
-// lm-eval turns all-digit text from doc_to_text and doc_to_target into a number.
+// lm-eval turns all-digit text that doc_to_text and doc_to_target templates render into a number
+// (a field named directly keeps its value).
 Json digits_to_number(Json value) {
   if (value.is_string()) {
     const std::string& s = value.get_ref<const std::string&>();
@@ -61,8 +62,12 @@ class RequestBuilder {
     auto bad = [&](const std::string& what) -> InputError {
       return InputError(origin + ": row " + std::to_string(row) + ": " + what);
     };
+    auto rendered = [&](const char* field, const FieldTemplate& t) {
+      Json value = at(field, t);
+      return t.names_field(doc) ? value : digits_to_number(std::move(value));
+    };
     DocView v;
-    v.text = digits_to_number(at("doc_to_text", spec_.doc_to_text));
+    v.text = rendered("doc_to_text", spec_.doc_to_text);
     if (!v.text.is_string() && !v.text.is_number_integer())
       throw bad("doc_to_text gives " + std::string(v.text.type_name()) + ", not text");
     Json choices = at("doc_to_choice", spec_.doc_to_choice);
@@ -72,7 +77,7 @@ class RequestBuilder {
       if (!c.is_string()) throw bad("doc_to_choice gives a list holding " + c.dump());
       v.choices.push_back(c.get<std::string>());
     }
-    v.target = digits_to_number(at("doc_to_target", spec_.doc_to_target));
+    v.target = rendered("doc_to_target", spec_.doc_to_target);
     if (!v.target.is_string() && !v.target.is_number_integer())
       throw bad("doc_to_target gives " + std::string(v.target.type_name()));
     return v;

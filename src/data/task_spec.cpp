@@ -106,6 +106,30 @@ int TaskSpec::shots(std::optional<int> requested) const {
   return num_fewshot.value_or(0);
 }
 
+MetricEntry parse_metric_entry(const Json& entry, bool in_group, const std::string& where) {
+  auto fail = [&](const std::string& what) { return InputError(where + ": " + what); };
+  if (!entry.is_object() || !entry.contains("metric") || !entry["metric"].is_string())
+    throw fail("each entry is {\"metric\": NAME, ...}");
+  MetricEntry m{entry["metric"].get<std::string>(), true};
+  if (m.metric != "acc" && m.metric != "acc_norm")
+    throw fail("metric '" + m.metric + "' is not implemented (acc and acc_norm are)");
+  for (auto it = entry.begin(); it != entry.end(); ++it) {
+    const std::string& key = it.key();
+    if (key == "metric") continue;
+    if (key == "aggregation") {
+      if (*it != "mean") throw fail("aggregation " + it->dump() + " is not implemented (mean is)");
+    } else if (key == "higher_is_better" && !in_group) {
+      if (*it != true) throw fail("higher_is_better false is not implemented");
+    } else if (key == "weight_by_size" && in_group) {
+      if (!it->is_boolean()) throw fail("weight_by_size must be true or false");
+      m.weight_by_size = it->get<bool>();
+    } else {
+      throw fail("'" + key + "' is not implemented");
+    }
+  }
+  return m;
+}
+
 TaskSpec parse_task_spec(const Json& json, const std::filesystem::path& file) {
   SpecReader r(json, file);
   TaskSpec t;
@@ -137,8 +161,8 @@ TaskSpec parse_task_spec(const Json& json, const std::filesystem::path& file) {
     }
   }
   if (const Json* k = r.find("num_fewshot"); k && !k->is_null()) {
-    if (!k->is_number_integer() || *k < 0 || *k > 1000)
-      r.fail("num_fewshot", "must be an integer in 0..1000");
+    if (!k->is_number_integer() || *k < 0 || *k > kMaxShots)
+      r.fail("num_fewshot", "must be an integer in 0.." + std::to_string(kMaxShots));
     t.num_fewshot = k->get<int>();
   }
 
@@ -161,22 +185,8 @@ TaskSpec parse_task_spec(const Json& json, const std::filesystem::path& file) {
   const Json* metrics = r.find("metric_list");
   if (!metrics || !metrics->is_array() || metrics->empty())
     r.fail("metric_list", "a non-empty list of {\"metric\": NAME} is required");
-  for (const Json& m : *metrics) {
-    if (!m.is_object() || !m.contains("metric") || !m["metric"].is_string())
-      r.fail("metric_list", "each entry is {\"metric\": NAME, ...}");
-    for (auto it = m.begin(); it != m.end(); ++it) {
-      if (it.key() == "aggregation" && *it != "mean")
-        r.fail("metric_list", "aggregation " + it->dump() + " is not implemented (mean is)");
-      if (it.key() == "higher_is_better" && *it != true)
-        r.fail("metric_list", "higher_is_better false is not implemented");
-      if (it.key() != "metric" && it.key() != "aggregation" && it.key() != "higher_is_better")
-        r.fail("metric_list", "'" + it.key() + "' is not implemented");
-    }
-    std::string name = m["metric"];
-    if (name != "acc" && name != "acc_norm")
-      r.fail("metric_list", "metric '" + name + "' is not implemented (acc and acc_norm are)");
-    t.metrics.push_back(name);
-  }
+  for (const Json& m : *metrics)
+    t.metrics.push_back(parse_metric_entry(m, false, file.string() + ": metric_list").metric);
   t.process_results = r.text("process_results", false);
   if (!t.process_results.empty() && t.process_results != "mc2")
     r.fail("process_results", "'" + t.process_results + "' is not implemented (mc2 is)");

@@ -15,11 +15,13 @@ TaskWorkload prepare_task(const TaskSpec& spec, const std::filesystem::path& dat
     return prepare_docs(spec, read_data_rows(files), files.front().string());
   };
   w.evaluated = read(spec.evaluated_split());
-  if (limit > 0 && static_cast<std::int64_t>(w.evaluated.docs.size()) > limit)
-    w.evaluated.docs.resize(static_cast<std::size_t>(limit));
   // lm-eval draws from the whole few-shot split, whatever --limit cut from the evaluated one.
   TaskDocs pool;
-  if (w.shots > 0) pool = read(spec.fewshot_pool_split());
+  if (w.shots > 0)
+    pool = spec.fewshot_pool_split() == spec.evaluated_split() ? w.evaluated
+                                                               : read(spec.fewshot_pool_split());
+  if (limit > 0 && static_cast<std::int64_t>(w.evaluated.docs.size()) > limit)
+    w.evaluated.docs.resize(static_cast<std::size_t>(limit));
   w.requests = build_requests(spec, w.evaluated, pool, w.shots, fewshot_seed);
   return w;
 }

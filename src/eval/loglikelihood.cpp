@@ -59,12 +59,26 @@ void score_rows(LlamaModel& model, const PrefixCache* prefix, const std::vector<
 // A shared prefix shorter than this is not worth a separate pass.
 constexpr std::size_t kMinSharedPrefix = 16;
 
+// One row per letter document: its context after the first `p` tokens, scored at its last
+// position for every choice.
+Row letter_row(const std::vector<LoglikelihoodDocument>& documents, std::size_t d, std::size_t p) {
+  const LoglikelihoodDocument& doc = documents[d];
+  const auto& context = doc.contexts[0];
+  Row row;
+  row.tokens.assign(context.begin() + static_cast<std::ptrdiff_t>(p), context.end());
+  for (std::size_t c = 0; c < doc.choices.size(); ++c)
+    row.targets.push_back(
+        {static_cast<std::int64_t>(row.tokens.size()) - 1, doc.choices[c].tokens[0], d, c});
+  return row;
+}
+
 // Letter documents in runs that share a prefix (a task's description and first_n few-shot
-// turns): the prefix runs once, then each document's context after it is one row scored at its
-// last position for every choice.
+// turns): the prefix runs once, then each document's context after it is one row. Documents that
+// share no prefix with their neighbours are batched together with none.
 void score_single_position(LlamaModel& model, const std::vector<LoglikelihoodDocument>& documents,
                            const std::vector<std::size_t>& docs, std::int64_t max_batch_tokens,
                            std::vector<std::vector<ChoiceScore>>& scores) {
+  std::vector<Row> unshared;
   std::size_t begin = 0;
   while (begin < docs.size()) {
     const auto& first = documents[docs[begin]].contexts[0];
@@ -81,26 +95,21 @@ void score_single_position(LlamaModel& model, const std::vector<LoglikelihoodDoc
       if (shared < kMinSharedPrefix) break;
       common = shared;
     }
-    const std::size_t p = common >= kMinSharedPrefix ? common : 0;
-    PrefixCache prefix;
-    if (p > 0)
-      prefix = model.prefill(torch::tensor(
-          std::vector<std::int64_t>(first.begin(), first.begin() + static_cast<std::ptrdiff_t>(p)),
-          torch::kInt64));
-    std::vector<Row> rows;
-    for (std::size_t i = begin; i < end; ++i) {
-      const LoglikelihoodDocument& doc = documents[docs[i]];
-      const auto& context = doc.contexts[0];
-      Row row;
-      row.tokens.assign(context.begin() + static_cast<std::ptrdiff_t>(p), context.end());
-      for (std::size_t c = 0; c < doc.choices.size(); ++c)
-        row.targets.push_back({static_cast<std::int64_t>(row.tokens.size()) - 1,
-                               doc.choices[c].tokens[0], docs[i], c});
-      rows.push_back(std::move(row));
+    if (end == begin + 1) {
+      unshared.push_back(letter_row(documents, docs[begin], 0));
+    } else {
+      const PrefixCache prefix = model.prefill(
+          torch::tensor(std::vector<std::int64_t>(
+                            first.begin(), first.begin() + static_cast<std::ptrdiff_t>(common)),
+                        torch::kInt64));
+      std::vector<Row> rows;
+      for (std::size_t i = begin; i < end; ++i)
+        rows.push_back(letter_row(documents, docs[i], common));
+      score_rows(model, &prefix, rows, max_batch_tokens, scores);
     }
-    score_rows(model, p > 0 ? &prefix : nullptr, rows, max_batch_tokens, scores);
     begin = end;
   }
+  score_rows(model, nullptr, unshared, max_batch_tokens, scores);
 }
 
 // Any other document: a context's tokens but its last run once as a prefix, then each of its

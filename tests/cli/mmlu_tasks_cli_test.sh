@@ -75,6 +75,8 @@ PY
 refuse "no --tasks" "--tasks is required" --data "$hub"
 refuse "unknown task" "--tasks: no task, group or tag 'arc_hard'" --tasks arc_hard --data "$hub"
 refuse "no dataset" "no dataset allenai/ai2_arc" --tasks arc_easy --data "$tmp"
+refuse "shots out of range" "--num-fewshot must be in 0..1000" \
+  --tasks arc_easy --data "$hub" --num-fewshot 2147483647
 task_file unknown_key 't["filter_list"] = []'
 refuse "unknown key" "$tmp/unknown_key.json: filter_list: not implemented" \
   --tasks "$tmp/unknown_key.json" --data "$hub"
@@ -127,5 +129,5 @@ refuse "malformed JSON Lines" "data/test.jsonl: line 2: malformed JSON" \
   --tasks "$tmp/empty_choices.json" --data "$tmp/empty"
 
 echo "mmlu_tasks: $cases refusal cases"
-[ "$cases" -eq 13 ] || fail "expected 13 refusal cases, ran $cases"
+[ "$cases" -eq 14 ] || fail "expected 14 refusal cases, ran $cases"
 exit $failed

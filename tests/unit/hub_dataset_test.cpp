@@ -124,6 +124,14 @@ TEST(HubDataset, BrokenFilesAreRefusedByName) {
   std::ofstream(dir / "README.md") << "---\nconfigs: [unclosed\n---\n";
   EXPECT_TRUE(starts(input_error_of([&] { hub_split_files(dir.path(), std::nullopt, "test"); }),
                      (dir / "README.md").string() + ": malformed YAML front matter"));
+  // Well-formed YAML with values of the wrong kind: a list for a name, a map for data_files.
+  for (const char* configs : {"- config_name: [x]\n  data_files: a/*\n",
+                              "- config_name: default\n  data_files: {test: a/*}\n"}) {
+    std::ofstream(dir / "README.md") << "---\nconfigs:\n" << configs << "---\n";
+    EXPECT_TRUE(starts(input_error_of([&] { hub_split_files(dir.path(), std::nullopt, "test"); }),
+                       (dir / "README.md").string() + ": configs: malformed"))
+        << configs;
+  }
 }
 
 }  // namespace

@@ -81,6 +81,7 @@ TEST(FewShotSampler, RefusesWhereLmEvalFails) {
   FewShotSampler random(FewShotSampling::random, 5, 1234);
   EXPECT_THROW(random.draw(5, [](std::int64_t) { return false; }), std::invalid_argument);
   EXPECT_EQ(random.draw(5).size(), 5u);
+  EXPECT_THROW(random.draw(kMaxShots + 1), std::invalid_argument);
   FewShotSampler first(FewShotSampling::first_n, 3, 1234);
   EXPECT_THROW(first.draw(4), std::invalid_argument);
   EXPECT_TRUE(first.draw(0).empty());

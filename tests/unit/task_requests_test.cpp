@@ -99,6 +99,8 @@ std::string with(const std::string& extra) {
 
 TEST(TaskFiles, RefusalsNameTheFileAndTheField) {
   EXPECT_EQ(task_refusal(with("")), "(accepted)");
+  std::string long_path;  // q.a.a...: each step nests the expression once more
+  for (int i = 0; i < 40; ++i) long_path += ".a";
   const std::pair<std::string, std::string> cases[] = {
       {R"({"task": "t"})", "t.json: dataset_path: missing"},
       {with(R"(, "filter_list": [])"), "t.json: filter_list: not implemented"},
@@ -115,6 +117,10 @@ TEST(TaskFiles, RefusalsNameTheFileAndTheField) {
            R"(, "doc_to_text": "{{((((((((((((((((((((((((((((((((((q))))))))))))))))))))))))))))))))))}}")"),
        "t.json: doc_to_text: expressions nested too deeply"},
       {with(R"(, "doc_to_choice": {"a": 1})"), "t.json: doc_to_choice: must be a template"},
+      {with(R"(, "description": "{# a comment #}")"),
+       "t.json: description: {% ... %} blocks and {# ... #} comments"},
+      {with(R"(, "doc_to_text": "{{q)" + long_path + R"(}}")"),
+       "t.json: doc_to_text: a field path too long"},
       {with(R"(, "test_split": null)"), "t.json: test_split: a task needs"},
   };
   for (const auto& [text, want] : cases) {
@@ -155,6 +161,21 @@ TEST(TaskFiles, DocumentsTheTaskCannotUseAreRefusedByRow) {
   }
 }
 
+// lm-eval turns digits into a number only where a template rendered them; a field named directly
+// keeps its text, which is then looked up among the choices.
+TEST(TaskFiles, DigitsBecomeANumberOnlyWhenATemplateRendersThem) {
+  auto gold_of = [](const std::string& target) {
+    const TaskSpec spec = parse_task_spec(
+        parse_json_text(
+            with(R"(, "doc_to_choice": ["1", "2"], "doc_to_target": ")" + target + "\""), "t.json"),
+        "t.json");
+    const TaskDocs docs = prepare_docs(spec, {Json::parse(R"({"q": "x", "ans": "1"})")}, "d");
+    return build_requests(spec, docs, docs, 0, 1234).at(0).gold;
+  };
+  EXPECT_EQ(gold_of("ans"), 0);      // "1" is the first choice
+  EXPECT_EQ(gold_of("{{ans}}"), 1);  // the number 1: the second choice
+}
+
 TEST(FieldTemplates, ExpressionsEvaluateAsJinjaDoes) {
   const Json doc = Json::parse(R"({"q": "  Hi \u3000", "c": {"text": ["x", "y"], "label": ["A",
       "B"]}, "k": "B", "n": 7, "l": ["p", "q"]})");
@@ -170,6 +191,7 @@ TEST(FieldTemplates, ExpressionsEvaluateAsJinjaDoes) {
   EXPECT_EQ(eval("n={{n}}"), "n=7");
   EXPECT_EQ(eval("n"), 7);  // a field's name is the field
   EXPECT_EQ(eval("{single} braces"), "{single} braces");
+  EXPECT_EQ(eval("{{'a|b' + k}}"), "a|bB");                    // a '|' inside text is no filter
   EXPECT_THROW(eval("{{ missing }}"), std::invalid_argument);  // StrictUndefined, as lm-eval
   EXPECT_THROW(eval("{{ l[2] }}"), std::invalid_argument);
 }

@@ -17,6 +17,9 @@ namespace mmlu {
 
 enum class FewShotSampling { first_n, random };
 
+// The most few-shot documents a prompt takes (a task file's num_fewshot, --num-fewshot).
+inline constexpr int kMaxShots = 1000;
+
 class FewShotSampler {
  public:
   FewShotSampler(FewShotSampling kind, std::int64_t pool_size, std::int64_t seed);

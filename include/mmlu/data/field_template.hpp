@@ -7,8 +7,8 @@
 //   literals             'A', "x", 3, ['A', 'B'], [sol1, sol2]
 //   concatenation        prompt + '\n\nQ: ' + question
 //   methods              .strip() .lstrip() .rstrip() on text, .index(x) on lists
-// Anything else ({% %} blocks, filters, other methods) is refused when the task file is read, so a
-// template never renders differently from lm-eval's without saying so.
+// Anything else ({% %} blocks, {# #} comments, filters, other methods) is refused when the task
+// file is read, so a template never renders differently from lm-eval's without saying so.
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +31,9 @@ class FieldTemplate {
   // a number, text), or the rendered text. Throws std::invalid_argument naming what is missing or
   // of the wrong type; callers add the file and row.
   Json evaluate(const Json& doc) const;
+  // Whether, for this document, the template is a field's name (its value is then taken as it
+  // is: lm-eval turns digits into numbers only in rendered templates).
+  bool names_field(const Json& doc) const;
   const std::string& text() const { return text_; }
   bool empty() const { return text_.empty() && !constant_; }
 

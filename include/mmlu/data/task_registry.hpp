@@ -17,11 +17,7 @@ struct GroupSpec {
   std::string name;
   std::filesystem::path file;
   std::vector<std::string> members;  // task, tag or group names
-  struct Aggregate {
-    std::string metric;  // "acc", "acc_norm"
-    bool weight_by_size = true;
-  };
-  std::vector<Aggregate> aggregates;
+  std::vector<MetricEntry> aggregates;
 };
 
 class TaskRegistry {

@@ -51,6 +51,15 @@ struct TaskSpec {
   int shots(std::optional<int> requested) const;
 };
 
+// One entry of a task's metric_list or a group's aggregate_metric_list: {"metric": acc or
+// acc_norm, "aggregation": "mean", and "higher_is_better": true (tasks) or "weight_by_size"
+// (groups)}. Throws InputError "WHERE: ..." naming what is not implemented.
+struct MetricEntry {
+  std::string metric;
+  bool weight_by_size = true;
+};
+MetricEntry parse_metric_entry(const Json& entry, bool in_group, const std::string& where);
+
 // Reads a task file. Throws InputError "FILE: field: problem" for malformed JSON, a missing or
 // mistyped key, a key lm-eval has that we do not implement (named, never ignored), an unknown
 // sampler, document transform or metric, a template outside the supported expressions.
